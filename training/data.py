@@ -1,0 +1,138 @@
+"""IAM-OnDB line strokes → arrays of offsets in article units.
+
+Preprocessing (documented in weights/README.md):
+- the points of all ``<Stroke>``s of a line, in file order, concatenated;
+- offsets between consecutive points, divided by 40 (article units: raw tablet units / 40);
+- ``pen_lift = 1`` on the offset that reaches the last point of a stroke;
+- the first point's absolute position is dropped, so a line of P points gives P − 1 rows.
+Nothing is clipped or smoothed here: evaluation sees the data as it is.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tarfile
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+UNITS_PER_ARTICLE_UNIT = 40.0  # raw tablet units per article unit (the 2016 model's scale)
+DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "iam-ondb"
+
+
+@dataclass
+class Dataset:
+    """Lines of one split: names and (T, 3) float32 arrays (dx, dy, pen_lift, article units)."""
+
+    names: list[str] = field(default_factory=list)
+    lines: list[np.ndarray] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # files that were missing, empty or malformed
+
+    @property
+    def n_points(self) -> int:
+        return sum(len(x) for x in self.lines)
+
+
+def parse_line_xml(data: bytes) -> np.ndarray:
+    """One IAM-OnDB line XML document → (T, 3) float32 offsets. ValueError if unusable."""
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise ValueError(f"malformed XML: {exc}") from None
+    strokes = []
+    for stroke in root.iter("Stroke"):
+        pts = [(float(p.get("x")), float(p.get("y"))) for p in stroke.iter("Point")]
+        if pts:
+            strokes.append(np.asarray(pts, dtype=np.float64))
+    if not strokes or sum(len(s) for s in strokes) < 2:
+        raise ValueError("no strokes with at least two points")
+    xy = np.concatenate(strokes)  # (P, 2) absolute raw units
+    ends = np.cumsum([len(s) for s in strokes]) - 1  # index of each stroke's last point
+    pen = np.zeros(len(xy))
+    pen[ends] = 1.0
+    out = np.empty((len(xy) - 1, 3), dtype=np.float32)
+    out[:, :2] = np.diff(xy, axis=0) / UNITS_PER_ARTICLE_UNIT
+    out[:, 2] = pen[1:]
+    if not np.all(np.isfinite(out)):
+        raise ValueError("non-finite coordinates")
+    return out
+
+
+def _read_split(split: str | os.PathLike) -> list[str]:
+    names = [ln.strip() for ln in Path(split).read_text().splitlines() if ln.strip()]
+    if not names:
+        raise ValueError(f"split list {split} is empty")
+    return names
+
+
+def _iter_source(source: Path, wanted: set[str]):
+    """Yield (archive path, bytes) for wanted files from a folder or a tar archive."""
+    if source.is_dir():
+        for name in sorted(wanted):
+            for base in (source, source.parent):
+                path = base / name
+                if path.is_file():
+                    yield name, path.read_bytes()
+                    break
+        return
+    with tarfile.open(source, mode="r:*") as tar:  # any compression
+        for member in tar:
+            name = member.name.lstrip("./")
+            if member.isfile() and name in wanted:
+                yield name, tar.extractfile(member).read()
+
+
+def load_split(source: str | os.PathLike, split: str | os.PathLike,
+               cache_dir: str | os.PathLike | None = None, progress: bool = True) -> Dataset:
+    """Read the lines listed in ``split`` (archive paths, one per line) from ``source``.
+
+    ``source`` is a lineStrokes folder (or its parent) or a tar archive of any compression.
+    A malformed, empty or missing file is skipped and counted in ``Dataset.skipped``.
+    Parsed results are cached as .npz in ``cache_dir`` (keyed by source, size and split).
+    """
+    source, names = Path(source), _read_split(split)
+    cache = _cache_path(source, names, cache_dir)
+    if cache is not None and cache.exists():
+        return _load_cache(cache)
+    found: dict[str, np.ndarray] = {}
+    skipped: list[str] = []
+    wanted = set(names)
+    for i, (name, data) in enumerate(_iter_source(source, wanted)):
+        try:
+            found[name] = parse_line_xml(data)
+        except ValueError as exc:
+            skipped.append(f"{name}: {exc}")
+        if progress and (i + 1) % 500 == 0:
+            print(f"\r  read {i + 1}/{len(wanted)} lines from {source.name}", end="", flush=True)
+    if progress:
+        print(f"\r  read {len(found)} lines from {source.name}, skipped {len(skipped)}" + " " * 10)
+    skipped += [f"{n}: missing" for n in names if n not in found and not any(s.startswith(n + ":") for s in skipped)]
+    ds = Dataset([n for n in names if n in found], [found[n] for n in names if n in found], skipped)
+    if cache is not None:
+        _save_cache(cache, ds)
+    return ds
+
+
+def _cache_path(source: Path, names: list[str], cache_dir) -> Path | None:
+    if cache_dir is None:
+        return None
+    st = source.stat()
+    key = hashlib.sha256(f"{source.resolve()}|{st.st_size}|{st.st_mtime_ns}|{'|'.join(names)}".encode()).hexdigest()[:16]
+    return Path(cache_dir) / f"iam-{key}.npz"
+
+
+def _save_cache(path: Path, ds: Dataset) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lengths = np.array([len(x) for x in ds.lines], dtype=np.int64)
+    data = np.concatenate(ds.lines) if ds.lines else np.zeros((0, 3), np.float32)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, data=data, lengths=lengths, names=np.array(ds.names), skipped=np.array(ds.skipped, dtype=str))
+    tmp.replace(path)
+
+
+def _load_cache(path: Path) -> Dataset:
+    with np.load(path) as z:
+        parts = np.split(z["data"], np.cumsum(z["lengths"])[:-1]) if len(z["lengths"]) else []
+        return Dataset(list(map(str, z["names"])), list(parts), list(map(str, z["skipped"])))

@@ -1,0 +1,218 @@
+"""Train the handwriting model on IAM-OnDB.
+
+    python -m training.train                      # default schedule, CPU (CUDA when present)
+    python -m training.train --resume             # continue from the last checkpoint
+    python -m training.train --epochs 2 --limit 20 --run-dir /tmp/tiny   # a quick smoke run
+
+Whole lines, batched by similar length, are fed in windows of ``--window`` points with the
+LSTM state carried from one window to the next (truncated backpropagation through time), so
+every line is seen from a zero state exactly as ``engine.nll`` evaluates it. Adam, gradient-norm
+clipping, linear warm-up then cosine decay. A full checkpoint (optimizer included) is written to
+the run folder each epoch, and a compact one (float16 weights + schedule position, ~2 MB) to
+``training/checkpoint.pt``, which is the one to commit to carry training across sessions.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .data import DEFAULT_DATA, Dataset, load_split
+from .model import HandwritingModel, log_density
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPACT = ROOT / "training" / "checkpoint.pt"
+CACHE = Path.home() / ".cache" / "handwriting"
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", default=str(DEFAULT_DATA / "lineStrokes-all.tar.xz"), help="lineStrokes folder or tar archive")
+    p.add_argument("--train-split", default=str(DEFAULT_DATA / "splits" / "training_set.txt"))
+    p.add_argument("--val-split", default=str(DEFAULT_DATA / "splits" / "validation_set.txt"))
+    p.add_argument("--run-dir", default=str(ROOT / "training" / "runs" / "default"), help="full checkpoints and the log")
+    p.add_argument("--compact", default=str(COMPACT), help="compact checkpoint to write each epoch ('' = none)")
+    p.add_argument("--epochs", type=int, default=30, help="length of the schedule")
+    p.add_argument("--batch", type=int, default=32, help="lines per batch")
+    p.add_argument("--window", type=int, default=300, help="points per backpropagation window")
+    p.add_argument("--lr", type=float, default=1e-3, help="peak Adam learning rate")
+    p.add_argument("--min-lr", type=float, default=1e-5, help="learning rate at the end of the cosine")
+    p.add_argument("--warmup", type=int, default=300, help="linear warm-up steps")
+    p.add_argument("--clip", type=float, default=3.0, help="gradient-norm clipping")
+    p.add_argument("--hidden", type=int, default=500)
+    p.add_argument("--mixtures", type=int, default=20)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=1, help="CPU threads for torch")
+    p.add_argument("--limit", type=int, default=0, help="use only the first N lines of each split (smoke runs)")
+    p.add_argument("--max-steps", type=int, default=0, help="stop after this many optimizer steps (0 = schedule end)")
+    p.add_argument("--resume", action="store_true", help="continue from run-dir/full.pt, else from the compact checkpoint")
+    p.add_argument("--quiet", action="store_true")
+    return p.parse_args(argv)
+
+
+def lr_at(step: int, total: int, args) -> float:
+    """Linear warm-up to ``args.lr``, then cosine decay to ``args.min_lr`` at ``total`` steps."""
+    if step < args.warmup:
+        return args.lr * (step + 1) / args.warmup
+    t = min(1.0, (step - args.warmup) / max(1, total - args.warmup))
+    return args.min_lr + 0.5 * (args.lr - args.min_lr) * (1 + math.cos(math.pi * t))
+
+
+def batches(ds: Dataset, batch: int, rng: np.random.Generator):
+    """Shuffled batches of line indices, each of lines of similar length (less padding)."""
+    order = rng.permutation(len(ds.lines))
+    pool = 50 * batch
+    out = []
+    for i in range(0, len(order), pool):
+        chunk = sorted(order[i:i + pool], key=lambda j: len(ds.lines[j]))
+        out += [chunk[k:k + batch] for k in range(0, len(chunk), batch)]
+    return [out[i] for i in rng.permutation(len(out))]
+
+
+def pad(lines: list[np.ndarray]):
+    """Lines → inputs (B, L, 3) = points 0..T-2, targets (B, L, 3) = points 1..T-1, mask (B, L)."""
+    L = max(len(x) for x in lines) - 1
+    inp = np.zeros((len(lines), L, 3), np.float32)
+    tgt = np.zeros((len(lines), L, 3), np.float32)
+    mask = np.zeros((len(lines), L), np.float32)
+    for b, x in enumerate(lines):
+        n = len(x) - 1
+        inp[b, :n], tgt[b, :n], mask[b, :n] = x[:-1], x[1:], 1.0
+    return torch.from_numpy(inp), torch.from_numpy(tgt), torch.from_numpy(mask)
+
+
+def run_batch(model, lines, window, device, opt=None, clip=0.0):
+    """Feed lines in windows with the state carried; train if ``opt``. → (sum log p, points)."""
+    inp, tgt, mask = (t.to(device) for t in pad(lines))
+    state, total, count = None, 0.0, 0.0
+    for s in range(0, inp.shape[1], window):
+        y, state, _ = model(inp[:, s:s + window], state)
+        lp = log_density(y, tgt[:, s:s + window])
+        m = mask[:, s:s + window]
+        n = m.sum()
+        if opt is not None:
+            loss = -(lp * m).sum() / n
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip or float("inf"))
+            if torch.isfinite(norm):  # a rare non-finite gradient skips the update, never poisons Adam
+                opt.step()
+            state = tuple(t.detach() for t in state)
+        total += float((lp * m).sum())
+        count += float(n)
+    return total, count
+
+
+@torch.no_grad()
+def evaluate(model, ds: Dataset, device, batch=64) -> float:
+    """Mean NLL in nats per predicted point over the lines (zero start, first point input only)."""
+    model.eval()
+    order = sorted(range(len(ds.lines)), key=lambda j: len(ds.lines[j]))
+    total = count = 0.0
+    for i in range(0, len(order), batch):
+        t, n = run_batch(model, [ds.lines[j] for j in order[i:i + batch]], 10 ** 9, device)
+        total, count = total + t, count + n
+    model.train()
+    return -total / count
+
+
+def save_compact(path: Path, model, meta: dict) -> None:
+    """Float16 weights + schedule position: small enough to commit, replaced each epoch."""
+    state = {k: v.detach().cpu().half() for k, v in model.state_dict().items()}
+    tmp = path.with_suffix(".tmp")
+    torch.save({"state_dict": state, "meta": meta}, tmp)
+    tmp.replace(path)
+
+
+def load_data(args):
+    kw = dict(cache_dir=CACHE, progress=not args.quiet)
+    train, val = load_split(args.data, args.train_split, **kw), load_split(args.data, args.val_split, **kw)
+    for name, ds in (("training", train), ("validation", val)):
+        if ds.skipped:
+            print(f"skipped {len(ds.skipped)} {name} files, e.g. {ds.skipped[0]}", file=sys.stderr)
+    if args.limit:
+        train = Dataset(train.names[:args.limit], train.lines[:args.limit], train.skipped)
+        val = Dataset(val.names[:args.limit], val.lines[:args.limit], val.skipped)
+    if not train.lines or not val.lines:
+        raise SystemExit("no usable training or validation lines: check --data and the split lists")
+    return train, val
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    train, val = load_data(args)
+    run_dir = Path(args.run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    model = HandwritingModel(args.hidden, args.mixtures).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    meta = {"step": 0, "epoch": 0, "seconds": 0.0, "curve": [], "args": vars(args)}
+    if args.resume:
+        meta = _resume(model, opt, run_dir, Path(args.compact) if args.compact else None, meta)
+    steps_per_epoch = len(batches(train, args.batch, np.random.default_rng(0)))
+    n_windows = sum(math.ceil((len(x) - 1) / args.window) for x in train.lines) / len(train.lines)
+    total = args.epochs * steps_per_epoch * max(1, round(n_windows))
+    print(f"{len(train.lines)} training lines ({train.n_points:,} points), {len(val.lines)} validation; "
+          f"{steps_per_epoch} batches per epoch, schedule {total} steps, device {device}", flush=True)
+    while meta["epoch"] < args.epochs and not (args.max_steps and meta["step"] >= args.max_steps):
+        meta = _epoch(model, opt, train, val, args, device, meta, total)
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "meta": meta}, run_dir / "full.pt")
+        if args.compact:
+            save_compact(Path(args.compact), model, meta)
+        (run_dir / "curve.json").write_text(json.dumps(meta["curve"], indent=0))
+    return meta
+
+
+def _resume(model, opt, run_dir: Path, compact: Path | None, meta: dict) -> dict:
+    full = run_dir / "full.pt"
+    if full.exists():
+        ck = torch.load(full, map_location="cpu")
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        print(f"resumed from {full} at epoch {ck['meta']['epoch']}, step {ck['meta']['step']}")
+        return {**ck["meta"], "args": meta["args"]}
+    if compact is not None and compact.exists():
+        ck = torch.load(compact, map_location="cpu")
+        model.load_state_dict({k: v.float() for k, v in ck["state_dict"].items()})
+        print(f"resumed from compact {compact} at epoch {ck['meta']['epoch']} (fresh optimizer moments)")
+        return {**ck["meta"], "args": meta["args"]}
+    raise SystemExit(f"--resume: neither {full} nor {compact} exists")
+
+
+def _epoch(model, opt, train, val, args, device, meta, total) -> dict:
+    rng = np.random.default_rng([args.seed, meta["epoch"]])  # same seed + epoch → same batches
+    bs = batches(train, args.batch, rng)
+    t0, pts, run_loss = time.time(), 0.0, None
+    for i, idx in enumerate(bs):
+        if args.max_steps and meta["step"] >= args.max_steps:
+            break
+        for g in opt.param_groups:
+            g["lr"] = lr_at(meta["step"], total, args)
+        lp, n = run_batch(model, [train.lines[j] for j in idx], args.window, device, opt, args.clip)
+        meta["step"] += math.ceil(max(len(train.lines[j]) for j in idx) / args.window)
+        pts += n
+        run_loss = -lp / n if run_loss is None else 0.98 * run_loss - 0.02 * lp / n
+        if not args.quiet:
+            el = time.time() - t0
+            print(f"\repoch {meta['epoch'] + 1}/{args.epochs} [{i + 1}/{len(bs)}] loss {run_loss:.3f} "
+                  f"lr {opt.param_groups[0]['lr']:.2e} {pts / el:,.0f} pts/s", end="", flush=True)
+    el = time.time() - t0
+    v = evaluate(model, val, device)
+    meta = {**meta, "epoch": meta["epoch"] + 1, "seconds": meta["seconds"] + el}
+    meta["curve"] = meta["curve"] + [{"epoch": meta["epoch"], "step": meta["step"], "train_nll": run_loss,
+                                      "val_nll": v, "seconds": round(meta["seconds"], 1)}]
+    print(f"\repoch {meta['epoch']}/{args.epochs} train {run_loss:.4f} val {v:.4f} nats/pt "
+          f"({pts / el:,.0f} pts/s, {el / 60:.1f} min)" + " " * 20, flush=True)
+    return meta
+
+
+if __name__ == "__main__":
+    main()
