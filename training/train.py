@@ -104,7 +104,7 @@ def run_batch(model, lines, window, device, opt=None, clip=0.0):
             if torch.isfinite(norm):  # a rare non-finite gradient skips the update, never poisons Adam
                 opt.step()
             state = tuple(t.detach() for t in state)
-        total += float((lp * m).sum())
+        total += float((lp.detach() * m).sum())
         count += float(n)
     return total, count
 

@@ -1,0 +1,113 @@
+"""Training pipeline: the loader on XML files the test writes, a tiny run that learns, and parity
+between the PyTorch model and the engine on the same exported weights."""
+import io
+import tarfile
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason="the [train] extra (make test installs it)")
+
+import engine  # noqa: E402
+from engine import weights as W  # noqa: E402
+from training import data, export, train  # noqa: E402
+from training.model import HandwritingModel, log_density, split_outputs  # noqa: E402
+
+
+def line_xml(strokes) -> bytes:
+    body = "".join("<Stroke>" + "".join(f'<Point x="{x}" y="{y}" time="0"/>' for x, y in s) + "</Stroke>"
+                   for s in strokes)
+    return f'<?xml version="1.0"?><WhiteboardCaptureSession><StrokeSet>{body}</StrokeSet></WhiteboardCaptureSession>'.encode()
+
+
+def wavy(seed, n=60):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    x, y = 1000 + 12 * t, 500 + 60 * np.sin(t / 3 + seed) + rng.normal(0, 2, n)
+    return [list(zip(x[:n // 2].astype(int), y[:n // 2].astype(int))), list(zip(x[n // 2:].astype(int), y[n // 2:].astype(int)))]
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    """A lineStrokes folder of 12 good lines, one truncated and one empty file, plus split lists."""
+    names = []
+    for i in range(12):
+        name = f"lineStrokes/a01/a01-000/a01-000u-{i:02d}.xml"
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(line_xml(wavy(i)))
+        names.append(name)
+    (tmp_path / "lineStrokes/a01/a01-000/bad-truncated.xml").write_bytes(line_xml(wavy(99))[:150])
+    (tmp_path / "lineStrokes/a01/a01-000/bad-empty.xml").write_bytes(b"")
+    bad = ["lineStrokes/a01/a01-000/bad-truncated.xml", "lineStrokes/a01/a01-000/bad-empty.xml"]
+    (tmp_path / "train.txt").write_text("\n".join(names[:10] + bad) + "\n")
+    (tmp_path / "val.txt").write_text("\n".join(names[10:]) + "\n")
+    return tmp_path
+
+
+def test_parse_offsets_units_and_pen_lifts():
+    x = data.parse_line_xml(line_xml([[(0, 0), (40, 80), (80, 80)], [(200, 0), (240, 0)]]))
+    np.testing.assert_allclose(x, [[1, 2, 0], [1, 0, 1], [3, -2, 0], [1, 0, 1]])
+
+
+def test_loader_folder_and_tar_skip_bad_files(corpus, tmp_path_factory):
+    ds = data.load_split(corpus, corpus / "train.txt", progress=False)
+    assert len(ds.lines) == 10 and len(ds.skipped) == 2
+    assert any("truncated" in s and "malformed" in s for s in ds.skipped)
+    archive = tmp_path_factory.mktemp("tar") / "lineStrokes-all.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(corpus / "lineStrokes", arcname="lineStrokes")
+    cache = tmp_path_factory.mktemp("cache")
+    from_tar = data.load_split(archive, corpus / "train.txt", cache_dir=cache, progress=False)
+    assert from_tar.names == ds.names and len(from_tar.skipped) == 2
+    for a, b in zip(ds.lines, from_tar.lines):
+        np.testing.assert_array_equal(a, b)
+    cached = data.load_split(archive, corpus / "train.txt", cache_dir=cache, progress=False)
+    assert cached.names == ds.names and len(list(cache.glob("*.npz"))) == 1
+
+
+def test_tiny_training_run_lowers_the_loss(corpus, tmp_path):
+    args = ["--data", str(corpus), "--train-split", str(corpus / "train.txt"), "--val-split", str(corpus / "val.txt"),
+            "--run-dir", str(tmp_path / "run"), "--compact", str(tmp_path / "compact.pt"), "--epochs", "4",
+            "--batch", "4", "--window", "20", "--hidden", "32", "--mixtures", "3", "--lr", "1e-2",
+            "--warmup", "1", "--quiet"]
+    meta = train.main(args)
+    curve = [c["val_nll"] for c in meta["curve"]]
+    assert len(curve) == 4 and curve[-1] < curve[0] - 0.2, curve
+    first = train.main(args[:-1] + ["--epochs", "5", "--resume", "--quiet"])  # continues, not restarts
+    assert first["epoch"] == 5 and len(first["curve"]) == 5
+    state, _ = export.load_checkpoint(tmp_path / "compact.pt")
+    assert engine.Model(export.to_weights(state)).hidden == 32
+
+
+def test_training_is_deterministic_for_a_seed(corpus, tmp_path):
+    def run(d):
+        return train.main(["--data", str(corpus), "--train-split", str(corpus / "train.txt"),
+                           "--val-split", str(corpus / "val.txt"), "--run-dir", str(tmp_path / d), "--compact", "",
+                           "--epochs", "1", "--batch", "4", "--window", "20", "--hidden", "16", "--mixtures", "2",
+                           "--quiet"])["curve"][0]["val_nll"]
+    assert run("a") == run("b")
+
+
+def test_torch_and_engine_agree_on_exported_weights():
+    torch.manual_seed(0)
+    net = HandwritingModel(hidden=24, mixtures=4).double()
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(torch.randn_like(p) * 0.2)  # every parameter matters, biases included
+    line = np.random.default_rng(0).normal(size=(50, 3))
+    line[:, 2] = np.random.default_rng(1).random(50) < 0.1
+    exported = W.load(W.dumps(export.to_weights(net.state_dict()), "f4"))
+    model = engine.Model(exported, dtype=np.float64)
+    # f4 rounds the double weights: rebuild torch from the same rounded weights for the comparison
+    net.load_state_dict({k: v.float().double() for k, v in net.state_dict().items()})
+    with torch.no_grad():
+        y, _, hs = net(torch.from_numpy(line[None, :-1]))
+        eos_logit, log_pi, mu, log_sigma, rho = split_outputs(y[0])
+        lp = log_density(y[0], torch.from_numpy(line[1:]))
+    mix = model.run(line[:-1]).mixture
+    np.testing.assert_allclose(mix.pi, log_pi.exp().numpy(), atol=1e-5)
+    np.testing.assert_allclose(mix.mu, mu.numpy(), atol=1e-5)
+    np.testing.assert_allclose(mix.sigma, log_sigma.exp().numpy(), atol=1e-5)
+    np.testing.assert_allclose(mix.rho, rho.numpy(), atol=1e-5)
+    np.testing.assert_allclose(mix.eos, torch.sigmoid(eos_logit).numpy(), atol=1e-5)
+    assert engine.nll(model, line) == pytest.approx(-lp.mean().item(), abs=1e-5)
