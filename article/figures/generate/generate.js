@@ -1,0 +1,79 @@
+// fig-generate: the model writes by itself, line after line, at the chosen Variation.
+import { model, attachFigure, fitCanvas, prefersReducedMotion, PX_PER_UNIT } from "../../runtime/client.js";
+
+const CHUNK = 60; // points asked for per request
+const PER_FRAME = 2; // points drawn per animation frame (~120 points a second)
+const LINE_HEIGHT = 100; // px between lines
+const MARGIN = 30; // px
+
+export function mount(root, config) {
+  const canvas = root.querySelector("canvas.ink");
+  const varInput = root.querySelector("input.variation");
+  const playBtn = root.querySelector("button.play");
+  varInput.value = config.variation ?? 0.6;
+  const show = () => { varInput.nextElementSibling.textContent = varInput.value; };
+  show();
+  varInput.addEventListener("input", show);
+
+  let queue = []; // [dx, dy, pen] rows waiting to be drawn
+  let inflight = false, reset = true, seed = 1, visible = true, drawn = 0;
+  let playing = !prefersReducedMotion(); // reduced motion: nothing moves until the reader asks
+  let width = 600, height = 300, line = 0, x = MARGIN, y = 0, penUp = true, wantNewLine = false;
+  const setPlaying = (p) => {
+    playing = p;
+    playBtn.textContent = playing ? "Pause" : "Play";
+    playBtn.setAttribute("aria-pressed", String(playing));
+  };
+  setPlaying(playing);
+
+  fitCanvas(canvas, (ctx, w, h) => { width = w; height = h; newPage(ctx); });
+  function newPage(ctx) {
+    ctx.clearRect(0, 0, width, height);
+    line = 0; startLine();
+  }
+  function startLine() {
+    x = MARGIN; y = MARGIN + LINE_HEIGHT * (line + 0.5); penUp = true;
+    queue = []; reset = true; wantNewLine = false;
+  }
+
+  new IntersectionObserver((entries) => { visible = entries[0].isIntersecting; }).observe(root);
+  playBtn.addEventListener("click", () => setPlaying(!playing));
+  varInput.addEventListener("change", () => { queue = []; });
+
+  const fetchMore = () => {
+    if (inflight || queue.length > CHUNK / 2) return;
+    inflight = true;
+    const job = model.request("generate", {
+      session: root.id, n: CHUNK, temperature: Number(varInput.value), seed: seed++, reset,
+    });
+    reset = false;
+    const lineAtAsk = line;
+    job.promise.then((r) => {
+      if (line !== lineAtAsk) return; // a new line began meanwhile: this chunk belongs to the old one
+      for (let i = 0; i < r.strokes.length; i += 3) queue.push([r.strokes[i], r.strokes[i + 1], r.strokes[i + 2]]);
+    }, () => { reset = true; }).finally(() => { inflight = false; });
+  };
+
+  function frame() {
+    if (playing && visible) {
+      fetchMore();
+      const ctx = canvas.getContext("2d");
+      ctx.lineWidth = 2; ctx.lineCap = ctx.lineJoin = "round"; ctx.strokeStyle = "#222";
+      for (let k = 0; k < PER_FRAME && queue.length; k++) {
+        const [dx, dy, pen] = queue.shift();
+        const nx = x + dx * PX_PER_UNIT, ny = y + dy * PX_PER_UNIT;
+        if (!penUp) { ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(nx, ny); ctx.stroke(); }
+        x = nx; y = ny; penUp = pen > 0.5; drawn++;
+        if (x > width - MARGIN) wantNewLine = true;
+        if (wantNewLine && (penUp || x > width)) { // finish the letter, then a fresh line
+          line++;
+          if (MARGIN + LINE_HEIGHT * (line + 1) > height) newPage(ctx); else startLine();
+          break;
+        }
+      }
+      root.dataset.points = String(drawn);
+    }
+    requestAnimationFrame(frame);
+  }
+  attachFigure(root, () => requestAnimationFrame(frame));
+}

@@ -1,0 +1,156 @@
+// The one channel between figures and the model worker. Every figure talks through `model`.
+//
+//   const job = model.request("continue", {session, append, n, temperature, seed},
+//                             {onProgress: (reply) => ...});
+//   job.promise.then((result) => ...); job.cancel();
+//
+// Requests {id, type, ...}; replies {id, type: "progress" | "result" | "error", ...}; cancel by
+// id. Strokes travel as flat Float32Arrays (T × 3: dx, dy, pen_lift) in article units. An error
+// reply rejects the promise with an Error whose message is one short sentence.
+
+class ModelClient extends EventTarget {
+  constructor() {
+    super();
+    this.nextId = 1;
+    this.pending = new Map();
+    this.status = "idle"; // idle → loading → ready | failed
+    this.failure = "";
+    this.ready = new Promise((resolve, reject) => {
+      this._resolveReady = resolve;
+      this._rejectReady = reject;
+    });
+    this.ready.catch(() => {});
+  }
+
+  start(base) {
+    if (this.status !== "idle") return this.ready;
+    this._setStatus("loading");
+    try {
+      this.worker = new Worker(new URL("runtime/worker.js", base));
+    } catch (e) {
+      this._fail("this browser cannot start the model");
+      return this.ready;
+    }
+    this.worker.onmessage = (e) => this._onMessage(e.data);
+    this.worker.onerror = (e) => {
+      e.preventDefault();
+      this._fail("the model stopped unexpectedly");
+    };
+    const job = this._send("init", { base: new URL(".", base).href });
+    job.promise.then((r) => {
+      this.info = r.info;
+      this._setStatus("ready");
+      this._resolveReady(r.info);
+    }, (err) => this._fail(err.message));
+    return this.ready;
+  }
+
+  request(type, payload = {}, { onProgress, transfer } = {}) {
+    if (this.status !== "ready") {
+      const err = Promise.reject(new Error(this.failure || "the model is not loaded yet"));
+      err.catch(() => {});
+      return { id: 0, promise: err, cancel() {} };
+    }
+    return this._send(type, payload, onProgress, transfer);
+  }
+
+  _send(type, payload, onProgress, transfer) {
+    const id = this.nextId++;
+    const promise = new Promise((resolve, reject) => this.pending.set(id, { resolve, reject, onProgress }));
+    this.worker.postMessage({ ...payload, id, type }, transfer || []);
+    return { id, promise, cancel: () => this.worker.postMessage({ type: "cancel", target: id }) };
+  }
+
+  _onMessage(msg) {
+    const job = this.pending.get(msg.id);
+    if (!job) return;
+    if (msg.type === "progress") {
+      if (job.onProgress) job.onProgress(msg);
+      return;
+    }
+    this.pending.delete(msg.id);
+    if (msg.type === "result") job.resolve(msg);
+    else {
+      const err = new Error(msg.message || "the model failed");
+      err.cancelled = !!msg.cancelled;
+      job.reject(err);
+    }
+  }
+
+  _fail(sentence) {
+    if (this.status === "failed") return;
+    this.failure = sentence;
+    this._setStatus("failed");
+    this._rejectReady(new Error(sentence));
+    for (const job of this.pending.values()) job.reject(new Error(sentence));
+    this.pending.clear();
+  }
+
+  _setStatus(status) {
+    this.status = status;
+    document.documentElement.dataset.model = status;
+    this.dispatchEvent(new Event("status"));
+  }
+}
+
+export const model = new ModelClient();
+
+// Flat Float32Array (T × 3) from an array of [dx, dy, pen] rows.
+export function flatten(rows) {
+  const out = new Float32Array(rows.length * 3);
+  rows.forEach((r, i) => out.set(r, i * 3));
+  return out;
+}
+
+export const PX_PER_UNIT = 18; // CSS px per article unit (the 2016 page's scale)
+
+export function prefersReducedMotion() {
+  return window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+}
+
+// Static frame → "loading" → live, for one figure root. `onReady` builds the live figure.
+export function attachFigure(root, onReady) {
+  const status = root.querySelector(".status");
+  const say = (text) => { if (status) status.textContent = text; };
+  if (model.status !== "ready") say("Loading the model…");
+  model.ready.then(() => {
+    say("");
+    root.querySelector(".frame.static")?.setAttribute("hidden", "");
+    root.querySelector(".live")?.removeAttribute("hidden");
+    root.dataset.live = "true";
+    onReady({ say });
+  }, (err) => {
+    say(`The live figure could not start (${err.message}); the picture shows what the model wrote when this page was built.`);
+  });
+  return say;
+}
+
+// A canvas sized to its CSS box and the device's pixel ratio; calls draw() after every resize.
+export function fitCanvas(canvas, draw) {
+  const fit = () => {
+    const r = canvas.getBoundingClientRect();
+    const dpr = window.devicePixelRatio || 1;
+    canvas.width = Math.max(1, Math.round(r.width * dpr));
+    canvas.height = Math.max(1, Math.round(r.height * dpr));
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    draw(ctx, r.width, r.height);
+  };
+  new ResizeObserver(fit).observe(canvas);
+  fit();
+}
+
+// Draw strokes (flat T × 3, article units) from an origin in CSS px; returns the end point.
+export function drawStrokes(ctx, flat, origin, start = 0, end = flat.length / 3) {
+  let x = origin.x, y = origin.y, penUp = false;
+  ctx.beginPath();
+  ctx.moveTo(x, y);
+  for (let i = start; i < end; i++) {
+    x += flat[3 * i] * PX_PER_UNIT;
+    y += flat[3 * i + 1] * PX_PER_UNIT;
+    if (penUp) ctx.moveTo(x, y); else ctx.lineTo(x, y);
+    penUp = flat[3 * i + 2] > 0.5;
+  }
+  ctx.stroke();
+  return { x, y, penUp };
+}

@@ -1,0 +1,125 @@
+// The model worker: boots Pyodide, numpy, the engine and the weights, then answers requests.
+// Protocol (owned by runtime/client.js, documented in the README): requests {id, type, ...},
+// replies {id, type: "progress" | "result" | "error", ...}; {type: "cancel", target: id}.
+/* global importScripts, loadPyodide */
+"use strict";
+
+let py = null;
+let glue = null;
+let booting = null;
+const queue = [];
+const cancelled = new Set();
+let busy = false;
+
+function post(id, type, data, transfer) {
+  self.postMessage({ id, type, ...data }, transfer || []);
+}
+
+async function boot(msg) {
+  const base = new URL(msg.base, self.location.href);
+  try {
+    importScripts(new URL("pyodide/pyodide.js", base).href);
+  } catch (e) {
+    throw new Error("the Python runtime (Pyodide) is missing from this site");
+  }
+  if (typeof WebAssembly !== "object") throw new Error("this browser cannot run WebAssembly");
+  py = await loadPyodide({ indexURL: new URL("pyodide/", base).href });
+  post(msg.id, "progress", { stage: "numpy" });
+  await py.loadPackage("numpy", { messageCallback: () => {}, errorCallback: () => {} });
+  const [zip, weights] = await Promise.all(["py/engine.zip", msg.weights || "py/weights.bin"].map(async (p) => {
+    const r = await fetch(new URL(p, base));
+    if (!r.ok) throw new Error(`could not load ${p} (${r.status})`);
+    return r.arrayBuffer();
+  }));
+  py.unpackArchive(zip, "zip", { extractDir: "/home/pyodide/lib" });
+  py.runPython("import sys; sys.path.insert(0, '/home/pyodide/lib')");
+  glue = py.pyimport("engine.browser");
+  post(msg.id, "progress", { stage: "weights" });
+  let info;
+  try {
+    info = glue.init(new Uint8Array(weights)).toJs({ dict_converter: Object.fromEntries });
+  } catch (e) {
+    throw new Error("the model's weights could not be read");
+  }
+  return info;
+}
+
+function toReply(res) {
+  // res = (kind, json, names, arrays) from engine.browser.next_reply
+  const kind = res.get(0);
+  const data = JSON.parse(res.get(1));
+  const names = res.get(2).toJs();
+  const arrays = res.get(3);
+  const transfer = [];
+  names.forEach((name, i) => {
+    const a = arrays.get(i);
+    const buf = a.getBuffer("f32");
+    data[name] = buf.data.slice();
+    buf.release();
+    a.destroy();
+    transfer.push(data[name].buffer);
+  });
+  arrays.destroy();
+  res.destroy();
+  return { kind, data, transfer };
+}
+
+async function run(msg) {
+  const { id, type, ...payload } = msg;
+  const it = glue.start(type, payload);
+  try {
+    for (;;) {
+      if (cancelled.delete(id)) return post(id, "error", { message: "cancelled", cancelled: true });
+      const res = glue.next_reply(it);
+      if (res === undefined || res === null) return;
+      const { kind, data, transfer } = toReply(res);
+      post(id, kind, data, transfer);
+      if (kind !== "progress") return;
+      await new Promise((r) => setTimeout(r, 0)); // let a cancel message in
+    }
+  } finally {
+    it.destroy();
+  }
+}
+
+async function pump() {
+  if (busy) return;
+  busy = true;
+  while (queue.length) {
+    const msg = queue.shift();
+    try {
+      if (cancelled.delete(msg.id)) post(msg.id, "error", { message: "cancelled", cancelled: true });
+      else await run(msg);
+    } catch (e) {
+      post(msg.id, "error", { message: "the model failed on this request" });
+    }
+  }
+  busy = false;
+}
+
+self.onmessage = async (event) => {
+  const msg = event.data || {};
+  if (msg.type === "cancel") {
+    cancelled.add(msg.target);
+    return;
+  }
+  if (msg.type === "init") {
+    booting = booting || boot(msg);
+    try {
+      post(msg.id, "result", { info: await booting });
+    } catch (e) {
+      post(msg.id, "error", { message: e && e.message ? e.message : "the model could not start" });
+    }
+    return;
+  }
+  if (typeof msg.id !== "number" || typeof msg.type !== "string") {
+    post(msg.id ?? null, "error", { message: "a request needs a numeric id and a type" });
+    return;
+  }
+  if (!glue) {
+    post(msg.id, "error", { message: "the model is not loaded yet" });
+    return;
+  }
+  queue.push(msg);
+  pump();
+};

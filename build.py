@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Build the article into a static site, or build and serve it.
+
+    python build.py                       # → site/
+    python build.py serve [--port 8000]   # build, then serve on 127.0.0.1 and print the URL
+    python build.py clean
+Options: --out DIR, --weights PATH (project or 2016 format), --pyodide DIR, --samples PATH,
+--base-url /repo-name/ (for a sub-path host such as GitHub Pages).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+import engine  # noqa: E402
+from builder import assets, frames, render  # noqa: E402
+from builder.article import load_article  # noqa: E402
+
+ARTICLE = ROOT / "article"
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("command", nargs="?", default="build", choices=["build", "serve", "clean"])
+    p.add_argument("--out", default=str(ROOT / "site"), help="output folder (default: site/)")
+    p.add_argument("--weights", default=None, help="weights file, project or 2016 format (default: weights/)")
+    p.add_argument("--pyodide", default=None, help="a Pyodide 0.27.7 distribution folder to copy from")
+    p.add_argument("--samples", default=None, help="human lines you may publish: IAM-OnDB lineStrokes folder or archive")
+    p.add_argument("--base-url", default="", help="absolute path the site is served under, e.g. /repo-name/")
+    p.add_argument("--port", type=int, default=8000)
+    return p.parse_args(argv)
+
+
+def build(args) -> Path:
+    """load → precompute → render → copy assets → write. Returns the output folder."""
+    t0 = time.time()
+    out = Path(args.out)
+    kinds = {p.name for p in (ARTICLE / "figures").iterdir() if p.is_dir()}
+    print("loading article and model", flush=True)
+    article = load_article(ARTICLE, kinds)
+    weights_bytes = load_weights(args.weights)
+    model = engine.load_model(weights_bytes)
+    print("precomputing static frames", flush=True)
+    static = frames.precompute(model, article.figures)
+    print("rendering", flush=True)
+    base = args.base_url.rstrip("/") + "/" if args.base_url else ""
+    page = render.render_page(ARTICLE, article, static, base, {"model": describe(model.meta)})
+    print("gathering assets", flush=True)
+    files = {"index.html": page.encode(), "py/engine.zip": assets.engine_zip(), "py/weights.bin": weights_bytes}
+    files.update(assets.static_files(ARTICLE))
+    files.update({f"pyodide/{k}": v for k, v in assets.pyodide_files(args.pyodide).items()})
+    assets.write_site(out, files)
+    size = sum(len(v) for v in files.values())
+    print(f"built {out} ({len(files)} files, {size / 1e6:.1f} MB) in {time.time() - t0:.1f} s", flush=True)
+    return out
+
+
+def describe(meta: dict) -> str:
+    """One line on where the weights came from, for the appendix."""
+    prov = meta.get("provenance", "unknown provenance")
+    if isinstance(prov, dict):
+        return f"{prov.get('data', 'trained by this project')}, {prov.get('epochs', '?')} epochs"
+    return str(prov)
+
+
+def load_weights(path) -> bytes:
+    """The weights file's bytes, checked by the engine now so a bad file stops the build here."""
+    source = Path(path) if path else engine.DEFAULT_WEIGHTS
+    if not source.exists():
+        raise SystemExit(f"error: no weights at {source}" + ("" if path else f"; train them with: {engine.TRAIN_HINT}"))
+    data = source.read_bytes()
+    try:
+        engine.load_model(data)
+    except ValueError as exc:
+        raise SystemExit(f"error: {source}: {exc}") from None
+    return data
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.command == "clean":
+        import shutil
+        shutil.rmtree(args.out, ignore_errors=True)
+        return
+    try:
+        out = build(args)
+    except (assets.AssetError, ValueError) as exc:
+        raise SystemExit(f"error: {exc}") from None
+    if args.command == "serve":
+        from builder.serve import serve
+        serve(out, args.port)
+
+
+if __name__ == "__main__":
+    main()

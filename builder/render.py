@@ -1,0 +1,26 @@
+"""Jinja2: the article template with each figure's own template put in place of its shortcode."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jinja2
+
+from .article import Article
+
+
+def environment(article_dir: Path) -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(article_dir)), autoescape=True,
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+
+
+def render_page(article_dir: Path, article: Article, frames: dict, base_url: str, site_info: dict) -> str:
+    env = environment(article_dir)
+    body = article.body_html
+    for fig in article.figures:
+        html = env.get_template(f"figures/{fig.kind}/figure.html.j2").render(
+            fig=fig, frame=frames[fig.id], config=json.dumps(fig.settings, sort_keys=True))
+        body = body.replace(f"<!--figure:{fig.id}-->", html)
+    return env.get_template("templates/index.html.j2").render(
+        meta=article.meta, body=body, article=article, base=base_url, site=site_info,
+        figure_kinds=sorted({f.kind for f in article.figures}))

@@ -1,0 +1,148 @@
+"""The worker's side of the figure protocol: one Python entry point, ``handle``, for every request.
+
+The Web Worker (article/runtime/worker.js) calls ``init(weights_bytes)`` once, then
+``handle(type, payload)`` for each request. ``handle`` returns an iterator of ``(kind, data)`` pairs,
+``kind`` "progress" or "result" (the last one), so long work can stream and be cancelled between
+items. Strokes arrive and leave as flat float32 arrays (T × 3) in article units. Any ValueError
+becomes an ``error`` reply carrying its sentence; the worker never dies on bad input.
+
+Request types and their payloads (see README, "Worker protocol"):
+- ``continue``: session, append (new rows, flat), reset, n, temperature, seed
+  → feeds ``append`` into the session's state, then samples ``n`` points from it (state kept).
+- ``generate``: session, n, temperature, seed, reset → the next ``n`` points of an endless line.
+- ``mixture``: strokes → every step's pi, mu, sigma, rho, eos (flat), as ``Model.run`` gives them.
+- ``nll``: strokes → nats per point.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import feed, generate, load_model, nll
+from .model import Model
+from .sampling import check_temperature
+from .strokes import validate
+
+MAX_STEPS = 1000  # most points one request may ask the model to write
+_model: Model | None = None
+_sessions: dict[str, object] = {}
+
+
+def init(weights) -> dict:
+    """Load the model from the weights file's bytes; returns its sizes."""
+    global _model
+    _model = load_model(bytes(weights))
+    _sessions.clear()
+    return {"hidden": _model.hidden, "mixtures": _model.mixtures}
+
+
+def strokes_from(flat, name: str = "strokes", allow_empty: bool = False) -> np.ndarray:
+    """A flat float array of T × 3 values → validated (T, 3) strokes."""
+    arr = np.asarray(flat if flat is not None else [], dtype=np.float64).ravel()
+    if arr.size % 3:
+        raise ValueError(f"{name}: {arr.size} values is not a whole number of (dx, dy, pen_lift) rows")
+    if allow_empty and arr.size == 0:
+        return arr.reshape(0, 3)
+    return validate(arr.reshape(-1, 3), name=name)
+
+
+def flat(strokes) -> np.ndarray:
+    return np.ascontiguousarray(strokes, dtype=np.float32).ravel()
+
+
+def _count(value, name: str, lo: int = 1, hi: int = MAX_STEPS) -> int:
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a whole number from {lo} to {hi}") from None
+    if n != value or not lo <= n <= hi:
+        raise ValueError(f"{name} must be a whole number from {lo} to {hi}, got {value!r}")
+    return n
+
+
+def _seed(value):
+    return None if value is None else _count(value, "seed", 0, 2 ** 32 - 1)
+
+
+def _state(session: str, reset: bool):
+    if reset or session not in _sessions:
+        _sessions[session] = None
+    return _sessions[session]
+
+
+def handle_continue(p: dict):
+    session, t = str(p.get("session", "default")), check_temperature(p.get("temperature", 0.35))
+    n, seed = _count(p.get("n", 20), "n"), _seed(p.get("seed"))
+    rows = strokes_from(p.get("append"), "append", allow_empty=True)
+    state = _state(session, bool(p.get("reset")))
+    if len(rows):
+        state = _sessions[session] = feed(_model, rows, state)
+    if state is None:
+        raise ValueError("nothing written yet: draw something first")
+    points, _ = generate(_model, n, t, seed, state)
+    yield "result", {"strokes": flat(points)}
+
+
+def handle_generate(p: dict):
+    session, t = str(p.get("session", "default")), check_temperature(p.get("temperature", 0.6))
+    n, seed = _count(p.get("n", 50), "n"), _seed(p.get("seed"))
+    points, _sessions[session] = generate(_model, n, t, seed, _state(session, bool(p.get("reset"))))
+    yield "result", {"strokes": flat(points)}
+
+
+def handle_mixture(p: dict):
+    """Teacher-force a line; every step's mixture (predicting the next point), flattened."""
+    mix = _model.run(strokes_from(p.get("strokes"))).mixture
+    yield "result", {"pi": mix.pi.ravel(), "mu": mix.mu.ravel(), "sigma": mix.sigma.ravel(),
+                     "rho": mix.rho.ravel(), "eos": mix.eos.ravel()}
+
+
+def handle_nll(p: dict):
+    yield "result", {"nll": nll(_model, strokes_from(p.get("strokes")))}
+
+
+HANDLERS = {"continue": handle_continue, "generate": handle_generate, "mixture": handle_mixture, "nll": handle_nll}
+
+
+def start(kind: str, payload):
+    """Begin a request from JS (payload a JsProxy or dict) → an iterator for ``next_reply``."""
+    payload = payload.to_py() if hasattr(payload, "to_py") else payload
+    try:
+        return iter(handle(str(kind), payload))
+    except Exception as exc:  # noqa: BLE001 — becomes an error reply, never a dead worker
+        return iter([("error", {"message": _sentence(exc)})])
+
+
+def next_reply(it):
+    """The next (kind, json, names, arrays) of a request, or None when it is finished.
+
+    Arrays travel apart from the JSON: the worker copies each float32 buffer into a typed array.
+    """
+    import json
+    try:
+        kind, data = next(it)
+    except StopIteration:
+        return None
+    except Exception as exc:  # noqa: BLE001
+        kind, data = "error", {"message": _sentence(exc)}
+    arrays = {k: v for k, v in data.items() if isinstance(v, np.ndarray)}
+    rest = {k: (float(v) if isinstance(v, np.floating) else v) for k, v in data.items() if k not in arrays}
+    return kind, json.dumps(rest), list(arrays), [np.ascontiguousarray(a, dtype=np.float32) for a in arrays.values()]
+
+
+def _sentence(exc: Exception) -> str:
+    if isinstance(exc, ValueError):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        return "out of memory: try a shorter line"
+    return f"internal error ({type(exc).__name__})"
+
+
+def handle(kind: str, payload: dict):
+    """Iterator of (kind, data) replies for one request. ValueError for anything malformed."""
+    if _model is None:
+        raise ValueError("the model is not loaded yet")
+    if kind not in HANDLERS:
+        raise ValueError(f"unknown request type {kind!r} (known: {', '.join(sorted(HANDLERS))})")
+    if not isinstance(payload, dict):
+        raise ValueError("a request's payload must be an object")
+    return HANDLERS[kind](payload)

@@ -1,0 +1,86 @@
+"""Browser tests: the built site served on 127.0.0.1, Debian's Chromium driven by Playwright.
+
+Every request that is not to the local server fails the test (the site must be self-contained),
+and so does any console error or uncaught page error.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+import build
+from builder.serve import serve_in_thread
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+OUTPUT = Path(__file__).resolve().parents[2] / "test-results"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: `make test` installs it (apt-get install chromium)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync"]}
+
+
+@pytest.fixture(scope="session")
+def site_dir(tmp_path_factory) -> Path:
+    """The site built once with the default weights."""
+    out = tmp_path_factory.mktemp("site")
+    build.main(["--out", str(out)])
+    return out
+
+
+@pytest.fixture(scope="session")
+def site_url(site_dir):
+    server, url = serve_in_thread(site_dir)
+    yield url
+    server.shutdown()
+
+
+@pytest.fixture
+def guarded(context, site_url):
+    """The browser context with every off-origin request blocked and recorded, plus error capture."""
+    origin = urlparse(site_url).netloc
+    outside, errors = [], []
+
+    def route(r):
+        if urlparse(r.request.url).netloc == origin or r.request.url.startswith("data:"):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+    context.route("**/*", route)
+    context.on("console", lambda m: errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    context.on("weberror", lambda e: errors.append(f"page error: {e.error}"))
+    yield {"outside": outside, "errors": errors}
+    assert not outside, f"requests outside the site: {outside}"
+    assert not errors, errors
+
+
+@pytest.fixture
+def live_page(guarded, page, site_url):
+    """The article loaded and its model ready."""
+    page.goto(site_url)
+    page.wait_for_function("document.documentElement.dataset.model === 'ready'", timeout=60_000)
+    return page
+
+
+def frames_painted(page, ms: int = 1000) -> int:
+    """How many animation frames the main thread painted during ``ms`` milliseconds."""
+    return page.evaluate("""(ms) => new Promise((done) => {
+        let n = 0; const t0 = performance.now();
+        const tick = () => { n++; if (performance.now() - t0 < ms) requestAnimationFrame(tick); else done(n); };
+        requestAnimationFrame(tick);
+    })""", ms)
+
+
+def screenshot(page, name: str) -> Path:
+    OUTPUT.mkdir(exist_ok=True)
+    path = OUTPUT / name
+    page.screenshot(path=str(path), full_page=True)
+    return path

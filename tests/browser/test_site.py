@@ -1,0 +1,151 @@
+"""The built article in Chromium: live figures, JavaScript off, bad input, engine parity in Pyodide."""
+import math
+import re
+
+import numpy as np
+import pytest
+
+import engine
+
+from .conftest import frames_painted, screenshot
+
+
+def draw_word(page, selector="#fig-continue canvas.ink"):
+    canvas = page.locator(selector)
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    x0, y0 = box["x"] + 60, box["y"] + box["height"] / 2
+    for stroke in range(3):  # three loopy strokes, like a short word
+        page.mouse.move(x0, y0)
+        page.mouse.down()
+        for i in range(40):
+            t = i / 6
+            page.mouse.move(x0 + 3 * i + 12 * math.cos(t), y0 - 18 * math.sin(t))
+        page.mouse.up()
+        x0 += 150
+
+
+def fig(page, fid, key):
+    return page.evaluate(f"Number(document.getElementById('{fid}').dataset.{key} || 0)")
+
+
+def test_continue_predicts_clears_and_follows_length(live_page):
+    page = live_page
+    draw_word(page)
+    page.wait_for_function("Number(document.getElementById('fig-continue').dataset.predictions || 0) > 0", timeout=5000)
+    assert fig(page, "fig-continue", "rows") > 30
+    assert fig(page, "fig-continue", "lastLength") == 20
+    page.locator("#fig-continue input.length").fill("120")
+    page.wait_for_function("document.getElementById('fig-continue').dataset.lastLength === '120'", timeout=5000)
+    page.locator("#fig-continue button.clear").click()
+    assert fig(page, "fig-continue", "rows") == 0
+    ink_pixels = page.evaluate("""() => {
+        const c = document.querySelector('#fig-continue canvas.ink');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] > 0; return n; }""")
+    assert ink_pixels == 0
+
+
+def test_generate_writes_and_pauses(live_page):
+    page = live_page
+    page.locator("#fig-generate").scroll_into_view_if_needed()
+    page.wait_for_function("Number(document.getElementById('fig-generate').dataset.points || 0) > 50", timeout=10000)
+    page.locator("#fig-generate button.play").click()  # pause
+    paused_at = fig(page, "fig-generate", "points")
+    page.wait_for_timeout(700)
+    assert fig(page, "fig-generate", "points") - paused_at <= 2  # at most one frame in flight
+    page.locator("#fig-generate button.play").click()
+    page.wait_for_function(f"Number(document.getElementById('fig-generate').dataset.points) > {paused_at + 20}", timeout=10000)
+
+
+def test_screenshots_at_desktop_and_phone_width(live_page):
+    page = live_page
+    draw_word(page)
+    page.wait_for_function("Number(document.getElementById('fig-continue').dataset.predictions || 0) > 0", timeout=5000)
+    assert screenshot(page, "site-1280.png").exists()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, "horizontal overflow at phone width"
+    assert screenshot(page, "site-390.png").exists()
+
+
+def test_reads_without_javascript(browser, site_url, site_dir):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site_url)
+    assert "Writing together" in page.inner_text("main")
+    for fid in ("fig-continue", "fig-generate"):
+        paths = page.locator(f"#{fid} .frame.static svg path")
+        assert paths.count() >= 1
+        d = " ".join(paths.nth(i).get_attribute("d") for i in range(paths.count()))
+        assert len(re.findall(r"[ML]", d)) > 300, f"{fid}: static frame holds too few points"
+        assert page.locator(f"#{fid} .frame.static").is_visible()
+    context.close()
+
+
+def test_pyodide_engine_matches_cpython(live_page, site_dir):
+    page = live_page
+    model = engine.load_model(site_dir / "py" / "weights.bin")  # float32, as in the browser
+    line, _ = engine.generate(model, 600, 0.6, seed=3)
+    got = page.evaluate("""async (flat) => {
+        const { model } = await import('./runtime/client.js');
+        const m = await model.request('mixture', { strokes: new Float32Array(flat) }).promise;
+        const g = await model.request('generate', { session: 'parity', n: 20, temperature: 0.5, seed: 11, reset: true }).promise;
+        return { pi: Array.from(m.pi), mu: Array.from(m.mu), sigma: Array.from(m.sigma),
+                 rho: Array.from(m.rho), eos: Array.from(m.eos), strokes: Array.from(g.strokes) };
+    }""", line.astype(np.float32).ravel().tolist())
+    mix = model.run(line.astype(np.float32)).mixture
+    for key in ("pi", "mu", "sigma", "rho", "eos"):
+        # float32 through 600 steps: |a − b| ≤ 1e-5 · max(1, |b|) (sigmas of big pen-up jumps reach ~12)
+        np.testing.assert_allclose(np.array(got[key]), getattr(mix, key).ravel(), atol=1e-5, rtol=1e-5, err_msg=key)
+    ref, _ = engine.generate(model, 20, 0.5, seed=11)
+    np.testing.assert_allclose(np.array(got["strokes"]).reshape(-1, 3), ref, atol=1e-5)
+
+
+def test_bad_requests_get_error_replies(live_page):
+    page = live_page
+    out = page.evaluate("""async () => {
+        const { model } = await import('./runtime/client.js');
+        const errs = [];
+        const tries = [
+            ['nll', { strokes: new Float32Array([0, 0, 0, NaN, 1, 0]) }],
+            ['nll', { strokes: new Float32Array([0, 0]) }],
+            ['generate', { session: 'x', n: 10, temperature: 0 }],
+            ['generate', { session: 'x', n: 10, temperature: -1 }],
+            ['no-such-type', {}],
+        ];
+        for (const [type, payload] of tries) {
+            try { await model.request(type, payload).promise; errs.push('no error'); }
+            catch (e) { errs.push(e.message); }
+        }
+        const ok = await model.request('generate', { session: 'x', n: 5, temperature: 0.5, seed: 1 }).promise;
+        return { errs, after: ok.strokes.length };
+    }""")
+    assert "non-finite" in out["errs"][0]
+    assert "whole number of" in out["errs"][1]
+    assert all("temperature" in e for e in out["errs"][2:4])
+    assert "unknown request type" in out["errs"][4]
+    assert all("Traceback" not in e for e in out["errs"])
+    assert out["after"] == 15  # the worker still answers
+
+
+def test_huge_drawing_is_capped_and_page_keeps_painting(live_page):
+    page = live_page
+    page.locator("#fig-continue canvas.ink").scroll_into_view_if_needed()
+    page.evaluate("""() => {
+        const c = document.querySelector('#fig-continue canvas.ink');
+        const r = c.getBoundingClientRect();
+        const ev = (type, x, y) => c.dispatchEvent(new PointerEvent(type, {
+            clientX: r.left + x, clientY: r.top + y, pointerId: 7, bubbles: true, isPrimary: true }));
+        ev('pointerdown', 10, 10);
+        for (let i = 0; i < 100000; i++) {   // 100,000 distinct points, 6 px apart on a zigzag
+            const row = Math.floor(i / 100) % 30, col = i % 100;
+            ev('pointermove', 10 + 6 * (row % 2 ? 99 - col : col), 10 + 7 * row + (i % 2) * 3);
+        }
+        ev('pointerup', 10, 10);
+    }""")
+    assert frames_painted(page, 1000) > 10  # the main thread is not frozen
+    status = page.inner_text("#fig-continue .status")
+    assert "20,000 points" in status
+    assert fig(page, "fig-continue", "rows") <= 20000
+    page.wait_for_function("Number(document.getElementById('fig-continue').dataset.predictions || 0) > 0", timeout=30000)

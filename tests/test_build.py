@@ -1,0 +1,60 @@
+"""build.py without a browser: bad weights stop it with a clear message; same inputs, same bytes."""
+import hashlib
+
+import pytest
+
+import build
+from builder import article as A
+
+
+def test_corrupted_weights_stop_the_build(tmp_path, capsys):
+    bad = tmp_path / "bad.hwlstm"
+    bad.write_bytes(b"HWLSTM\r\n\x05\x00\x00\x00{bad")
+    with pytest.raises(SystemExit) as exc:
+        build.main(["--out", str(tmp_path / "site"), "--weights", str(bad)])
+    assert "corrupt header" in str(exc.value) and "Traceback" not in str(exc.value)
+    assert not (tmp_path / "site").exists()
+
+
+def test_same_inputs_same_bytes(tmp_path):
+    digests = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        build.main(["--out", str(out)])
+        digests.append({p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                        for p in sorted(out.rglob("*")) if p.is_file()})
+    assert digests[0] == digests[1]
+    assert "index.html" in digests[0] and "py/engine.zip" in digests[0]
+
+
+def test_refuses_to_overwrite_a_foreign_folder(tmp_path):
+    (tmp_path / "mine.txt").write_text("precious")
+    with pytest.raises(SystemExit, match="not a site this builder made"):
+        build.main(["--out", str(tmp_path)])
+    assert (tmp_path / "mine.txt").read_text() == "precious"
+
+
+def test_unknown_citation_and_figure_are_named(tmp_path):
+    (tmp_path / "figures" / "continue").mkdir(parents=True)
+    (tmp_path / "bibliography.bib").write_text("@misc{a, title={A}, year={2000}}")
+    front = "---\ntitle: T\ndescription: D\nauthors: []\npublished: 2026-01-01\n---\n"
+    (tmp_path / "index.md").write_text(front + "Text [@nope].\n")
+    with pytest.raises(ValueError, match="@nope is not in bibliography.bib"):
+        A.load_article(tmp_path, {"continue"})
+    (tmp_path / "index.md").write_text(front + "::: figure nofig\ncap\n:::\n")
+    with pytest.raises(ValueError, match="unknown figure 'nofig'"):
+        A.load_article(tmp_path, {"continue"})
+
+
+def test_footnotes_citations_and_figures_numbered(tmp_path):
+    (tmp_path / "bibliography.bib").write_text("@misc{a, author={Doe, Jane}, title={Alpha}, year={2000}}\n"
+                                               "@misc{b, author={Roe, Rick}, title={Beta}, year={2001}}")
+    front = "---\ntitle: T\ndescription: D\nauthors: []\npublished: 2026-01-01\n---\n"
+    body = "One [@b] two [@a; @b] three[^n].\n\n::: figure continue x=1\nCap [@a].\n:::\n\n[^n]: A note.\n"
+    (tmp_path / "index.md").write_text(front + body)
+    art = A.load_article(tmp_path, {"continue"})
+    assert [k for k, _ in art.references] == ["b", "a"]
+    assert "[1]" in art.body_html and "[2,1]" in art.body_html
+    assert 'class="hover-box"' in art.body_html and "A note." in art.body_html  # footnote preview inline
+    assert art.figures[0].id == "fig-continue" and art.figures[0].settings == {"x": 1}
+    assert "A note." in art.footnotes_html
