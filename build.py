@@ -46,12 +46,20 @@ def build(args) -> Path:
     weights_bytes = load_weights(args.weights)
     model = engine.load_model(weights_bytes)
     print("precomputing static frames", flush=True)
-    static = frames.precompute(model, article.figures)
+    static, data_files = frames.precompute(model, article.figures)
     print("rendering", flush=True)
     base = args.base_url.rstrip("/") + "/" if args.base_url else ""
+    for fig in article.figures:  # figures with a sample picker offer human lines when the build has them
+        if fig.kind in frames.NEEDS_LINES:
+            fig.settings["human"] = bool(args.samples)
     page = render.render_page(ARTICLE, article, static, base, {"model": describe(model.meta)})
     print("gathering assets", flush=True)
-    files = {"index.html": page.encode(), "py/engine.zip": assets.engine_zip(), "py/weights.bin": weights_bytes}
+    files = {"index.html": page.encode(), "py/engine.zip": assets.engine_zip(), "py/weights.bin": weights_bytes,
+             **data_files}
+    if args.samples:
+        from builder.samples import load_samples, samples_json
+        print(f"reading human lines from {args.samples}", flush=True)
+        files["data/samples.json"] = samples_json(load_samples(Path(args.samples)))
     files.update(assets.static_files(ARTICLE))
     files.update({f"pyodide/{k}": v for k, v in assets.pyodide_files(args.pyodide).items()})
     assets.write_site(out, files)

@@ -70,13 +70,57 @@ def _within_width(strokes, width_px):
     return strokes[:cut]
 
 
+N_LINES = 5  # generated lines offered by the figures' sample pickers
+STATIC_BRANCHES = 12  # branches per point in the static picture (the live figure draws 50)
+
+
+def generated_lines(model) -> list[np.ndarray]:
+    """Lines the model writes at build time (fixed seeds) for the sample pickers."""
+    lines = []
+    for k in range(N_LINES):
+        pts, _ = engine.generate(model, 700, 0.5, seed=500 + k)
+        lines.append(np.round(_within_width(pts, 760), 4))
+    return lines
+
+
+def frame_paths(model, settings: dict, lines) -> dict:
+    """The first generated line with a few sampled branches per point, coloured by veer."""
+    from engine.paths import iter_possible_paths
+    steps, t = int(settings.get("steps", 4)), float(settings.get("variation", 0.5))
+    line = lines[0]
+    width, height = 900.0, 240.0
+    origin = fit_origin(line, width, height)
+    xy = np.cumsum(line[:, :2], axis=0) * PX_PER_UNIT + origin
+    bins = {"veer-right": [], "veer-none": [], "veer-left": []}
+    for p in iter_possible_paths(model, line, STATIC_BRANCHES, steps, t, seed=1):
+        for branch, v in zip(p.branches, p.veer):
+            cut = np.flatnonzero(branch[:, 2] == 1)
+            branch = branch[:cut[0] + 1] if len(cut) else branch
+            pts = xy[p.index] + np.cumsum(branch[:, :2], axis=0) * PX_PER_UNIT
+            key = "veer-right" if v < -0.06 else "veer-left" if v > 0.06 else "veer-none"
+            bins[key].append(f"M{xy[p.index][0]:.1f} {xy[p.index][1]:.1f}" + "".join(f"L{x:.1f} {y:.1f}" for x, y in pts))
+    paths = "".join(f'<path class="{k}" d="{"".join(v)}"/>' for k, v in bins.items() if v)
+    ink = f'<path class="thin" d="{S.to_svg_path(line, PX_PER_UNIT, origin, 1)}"/>'
+    svg_text = (f'<svg class="static-svg" viewBox="0 0 {width:.0f} {height:.0f}" role="img" xmlns="http://www.w3.org/2000/svg" '
+                f'aria-label="A generated line with short sampled continuations at every point">{paths}{ink}</svg>')
+    return {"svg": svg_text, "points": len(line)}
+
+
 FRAMES = {"generate": frame_generate, "continue": frame_continue}
+NEEDS_LINES = {"paths": frame_paths}
 
 
-def precompute(model, figures) -> dict[str, dict]:
-    """Static frame data for every placed figure, keyed by figure id."""
-    out = {}
+def precompute(model, figures) -> tuple[dict[str, dict], dict[str, bytes]]:
+    """Static frame data for every placed figure (keyed by figure id) and the data files they share."""
+    import json
+    out, files, lines = {}, {}, None
     for fig in figures:
         print(f"  precompute {fig.id}", flush=True)
-        out[fig.id] = FRAMES[fig.kind](model, fig.settings)
-    return out
+        if fig.kind in NEEDS_LINES:
+            if lines is None:
+                lines = generated_lines(model)
+                files["data/lines.json"] = json.dumps([x.tolist() for x in lines], separators=(",", ":")).encode()
+            out[fig.id] = NEEDS_LINES[fig.kind](model, fig.settings, lines)
+        else:
+            out[fig.id] = FRAMES[fig.kind](model, fig.settings)
+    return out, files

@@ -10,8 +10,11 @@ Request types and their payloads (see README, "Worker protocol"):
 - ``continue``: session, append (new rows, flat), reset, n, temperature, seed
   → feeds ``append`` into the session's state, then samples ``n`` points from it (state kept).
 - ``generate``: session, n, temperature, seed, reset → the next ``n`` points of an endless line.
+- ``paths``: strokes, n_paths, steps, temperature, seed, start → progress replies {first, count,
+  branches (count × n_paths × steps × 3), eos (count), veer (count × n_paths)}, then {points}.
 - ``mixture``: strokes → every step's pi, mu, sigma, rho, eos (flat), as ``Model.run`` gives them.
 - ``nll``: strokes → nats per point.
+- ``bench``: batch, steps → median milliseconds of one sampling step in this runtime.
 """
 from __future__ import annotations
 
@@ -89,6 +92,25 @@ def handle_generate(p: dict):
     yield "result", {"strokes": flat(points)}
 
 
+def handle_paths(p: dict):
+    """Possible paths, streamed: progress replies of a few points each, then a final result."""
+    from .paths import iter_possible_paths
+    x = strokes_from(p.get("strokes"))
+    n_paths, steps = _count(p.get("n_paths", 50), "n_paths", 1, 200), _count(p.get("steps", 4), "steps", 1, 16)
+    start = _count(p.get("start", 0), "start", 0, len(x) - 1)
+    per_reply = max(1, 16 // steps)  # a few points per message: smooth drawing, little overhead
+    batch = []
+    for item in iter_possible_paths(_model, x, n_paths, steps, p.get("temperature", 0.5), _seed(p.get("seed")),
+                                    start=start):
+        batch.append(item)
+        if len(batch) == per_reply or item.index == len(x) - 1:
+            yield "progress", {"first": batch[0].index, "count": len(batch),
+                               "branches": np.stack([b.branches for b in batch]).ravel(),
+                               "eos": np.array([b.eos for b in batch]), "veer": np.stack([b.veer for b in batch]).ravel()}
+            batch = []
+    yield "result", {"points": len(x)}
+
+
 def handle_mixture(p: dict):
     """Teacher-force a line; every step's mixture (predicting the next point), flattened."""
     mix = _model.run(strokes_from(p.get("strokes"))).mixture
@@ -96,11 +118,28 @@ def handle_mixture(p: dict):
                      "rho": mix.rho.ravel(), "eos": mix.eos.ravel()}
 
 
+def handle_bench(p: dict):
+    """Median time of a full sampling step (update + mixture + sample) at a batch size, in ms."""
+    import time
+
+    from .sampling import sample
+    batch, steps = _count(p.get("batch", 1), "batch", 1, 200), _count(p.get("steps", 100), "steps")
+    rng = np.random.default_rng(0)
+    state, x, times = _model.zero_state(batch), np.zeros((batch, 3)), []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        state = _model.step(x, state)
+        x = sample(_model.mixture(state.h), 0.5, rng)
+        times.append(time.perf_counter() - t0)
+    yield "result", {"ms": float(np.median(times) * 1e3)}
+
+
 def handle_nll(p: dict):
     yield "result", {"nll": nll(_model, strokes_from(p.get("strokes")))}
 
 
-HANDLERS = {"continue": handle_continue, "generate": handle_generate, "mixture": handle_mixture, "nll": handle_nll}
+HANDLERS = {"continue": handle_continue, "generate": handle_generate, "paths": handle_paths, "mixture": handle_mixture, "nll": handle_nll,
+            "bench": handle_bench}
 
 
 def start(kind: str, payload):

@@ -58,3 +58,12 @@ def test_footnotes_citations_and_figures_numbered(tmp_path):
     assert 'class="hover-box"' in art.body_html and "A note." in art.body_html  # footnote preview inline
     assert art.figures[0].id == "fig-continue" and art.figures[0].settings == {"x": 1}
     assert "A note." in art.footnotes_html
+
+
+def test_default_build_ships_no_human_lines_and_samples_build_does(tmp_path, iam_dir):
+    plain = build.main(["--out", str(tmp_path / "plain")]) or tmp_path / "plain"
+    assert not (plain / "data" / "samples.json").exists()
+    assert not any("lineStrokes" in p.name for p in plain.rglob("*"))
+    build.main(["--out", str(tmp_path / "human"), "--samples", str(iam_dir / "lineStrokes-all.tar.xz")])
+    samples = __import__("json").loads((tmp_path / "human" / "data" / "samples.json").read_text())
+    assert len(samples) == 8 and all(300 <= len(s["strokes"]) <= 900 for s in samples)

@@ -141,13 +141,13 @@ export function fitCanvas(canvas, draw) {
 }
 
 // Draw strokes (flat T × 3, article units) from an origin in CSS px; returns the end point.
-export function drawStrokes(ctx, flat, origin, start = 0, end = flat.length / 3) {
+export function drawStrokes(ctx, flat, origin, start = 0, end = flat.length / 3, scale = PX_PER_UNIT) {
   let x = origin.x, y = origin.y, penUp = false;
   ctx.beginPath();
   ctx.moveTo(x, y);
   for (let i = start; i < end; i++) {
-    x += flat[3 * i] * PX_PER_UNIT;
-    y += flat[3 * i + 1] * PX_PER_UNIT;
+    x += flat[3 * i] * scale;
+    y += flat[3 * i + 1] * scale;
     if (penUp) ctx.moveTo(x, y); else ctx.lineTo(x, y);
     penUp = flat[3 * i + 2] > 0.5;
   }

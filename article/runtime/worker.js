@@ -64,35 +64,46 @@ function toReply(res) {
   return { kind, data, transfer };
 }
 
-async function run(msg) {
-  const { id, type, ...payload } = msg;
-  const it = glue.start(type, payload);
-  try {
-    for (;;) {
-      if (cancelled.delete(id)) return post(id, "error", { message: "cancelled", cancelled: true });
-      const res = glue.next_reply(it);
-      if (res === undefined || res === null) return;
-      const { kind, data, transfer } = toReply(res);
-      post(id, kind, data, transfer);
-      if (kind !== "progress") return;
-      await new Promise((r) => setTimeout(r, 0)); // let a cancel message in
-    }
-  } finally {
-    it.destroy();
+// Requests are served round-robin, one reply at a time: a long stream (possible paths) never holds
+// back a short request (a continuation), and a cancel is seen before the stream's next reply.
+const active = [];
+const tick = new MessageChannel();
+const yieldToEvents = () => new Promise((resolve) => { tick.port1.onmessage = () => resolve(); tick.port2.postMessage(0); });
+
+function finish(job) {
+  cancelled.delete(job.id);
+  try { job.it.destroy(); } catch (e) { /* already gone */ }
+}
+
+function advance(job) {
+  if (cancelled.delete(job.id)) {
+    finish(job);
+    return post(job.id, "error", { message: "cancelled", cancelled: true });
   }
+  let res;
+  try {
+    res = glue.next_reply(job.it);
+  } catch (e) {
+    finish(job);
+    return post(job.id, "error", { message: "the model failed on this request" });
+  }
+  if (res === undefined || res === null) return finish(job);
+  const { kind, data, transfer } = toReply(res);
+  post(job.id, kind, data, transfer);
+  if (kind === "progress") active.push(job); else finish(job);
 }
 
 async function pump() {
   if (busy) return;
   busy = true;
-  while (queue.length) {
-    const msg = queue.shift();
-    try {
-      if (cancelled.delete(msg.id)) post(msg.id, "error", { message: "cancelled", cancelled: true });
-      else await run(msg);
-    } catch (e) {
-      post(msg.id, "error", { message: "the model failed on this request" });
+  while (queue.length || active.length) {
+    while (queue.length) {
+      const { id, type, ...payload } = queue.shift();
+      if (cancelled.delete(id)) post(id, "error", { message: "cancelled", cancelled: true });
+      else active.push({ id, it: glue.start(type, payload) });
     }
+    if (active.length) advance(active.shift());
+    await yieldToEvents(); // let new requests and cancels in
   }
   busy = false;
 }

@@ -1,0 +1,166 @@
+// fig-paths: at every point of a line, 50 short continuations sampled by the model, coloured by
+// the way they veer from the real line (green: right, orange: left), computed live, point by point.
+import { model, flatten, attachFigure, fitCanvas } from "../../runtime/client.js";
+import { WritingPad, latestWriting } from "../../runtime/pad.js";
+
+const N_PATHS = 50;
+const MARGIN = 24; // px around the line
+
+export function veerColor(v, alpha) {
+  // diverging: grey at 0 → green (#1b9e77) for right (v < 0) → orange (#d95f02) for left (v > 0)
+  const t = Math.min(1, Math.abs(v) * 4);
+  const [r, g, b] = v < 0 ? [27, 158, 119] : [217, 95, 2];
+  const mix = (c) => Math.round(150 + (c - 150) * t);
+  return `rgba(${mix(r)}, ${mix(g)}, ${mix(b)}, ${alpha})`;
+}
+
+export async function mount(root, config) {
+  const select = root.querySelector("select.sample");
+  const stepsSel = root.querySelector("select.steps");
+  const varSel = root.querySelector("select.variation");
+  const playBtn = root.querySelector("button.play");
+  const branchCanvas = root.querySelector("canvas.branches");
+  const lineCanvas = root.querySelector("canvas.line");
+  const own = root.querySelector(".own");
+  const pad = new WritingPad(root.querySelector("canvas.write"));
+  stepsSel.value = String(config.steps ?? 4);
+  varSel.value = String(config.variation ?? 0.5);
+
+  const samples = await loadSamples(config);
+  for (const [i, s] of samples.entries()) select.add(new Option(s.label, String(i)));
+  select.add(new Option("Your writing", "own"));
+  select.value = config.start === "human" ? (samples.findIndex((s) => s.human) >= 0
+    ? String(samples.findIndex((s) => s.human)) : "own") : "0";
+
+  let job = null, next = 0, playing = true, view = null, line = null, seed = 1, visible = false;
+  const say = attachFigure(root, () => { pad.enabled = true; restart(); });
+  root.dataset.pointsDone = "0";
+
+  const current = () => {
+    if (select.value !== "own") return samples[Number(select.value)].strokes;
+    const rows = pad.rows.length ? pad.rows : latestWriting.rows;
+    return rows.length > 1 ? flatten(rows) : null;
+  };
+
+  function layout(flat, w, h) {
+    // absolute points, then a scale and offset that fit the line into the canvas
+    const n = flat.length / 3, xs = new Float32Array(n), ys = new Float32Array(n);
+    let x = 0, y = 0;
+    for (let i = 0; i < n; i++) { x += flat[3 * i]; y += flat[3 * i + 1]; xs[i] = x; ys[i] = y; }
+    const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+    const s = Math.min(18, (w - 2 * MARGIN) / Math.max(1e-6, x1 - x0), (h - 2 * MARGIN) / Math.max(1e-6, y1 - y0));
+    return { xs, ys, s, ox: MARGIN - x0 * s + ((w - 2 * MARGIN) - (x1 - x0) * s) / 2, oy: h / 2 - ((y0 + y1) / 2) * s };
+  }
+
+  function drawLine() {
+    const ctx = lineCanvas.getContext("2d");
+    const r = lineCanvas.getBoundingClientRect();
+    ctx.clearRect(0, 0, r.width, r.height);
+    if (!line) return;
+    const { xs, ys, s, ox, oy } = view;
+    ctx.lineWidth = 1.6; ctx.lineCap = ctx.lineJoin = "round"; ctx.strokeStyle = "#111";
+    ctx.beginPath();
+    for (let i = 0; i < xs.length; i++) {
+      const penUpBefore = i > 0 && line[3 * (i - 1) + 2] > 0.5;
+      if (i === 0 || penUpBefore) ctx.moveTo(ox + xs[i] * s, oy + ys[i] * s); else ctx.lineTo(ox + xs[i] * s, oy + ys[i] * s);
+    }
+    ctx.stroke();
+  }
+
+  function drawPoints(msg, steps) {
+    const ctx = branchCanvas.getContext("2d");
+    const { xs, ys, s, ox, oy } = view;
+    ctx.lineWidth = 1;
+    for (let k = 0; k < msg.count; k++) {
+      const i = msg.first + k;
+      for (let b = 0; b < N_PATHS; b++) {
+        let x = ox + xs[i] * s, y = oy + ys[i] * s;
+        const base = ((k * N_PATHS + b) * steps) * 3;
+        for (let t = 0; t < steps; t++) {
+          const nx = x + msg.branches[base + 3 * t] * s, ny = y + msg.branches[base + 3 * t + 1] * s;
+          ctx.strokeStyle = veerColor(msg.veer[k * N_PATHS + b], 0.35 * (1 - t / steps) + 0.05);
+          ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(nx, ny); ctx.stroke();
+          if (msg.branches[base + 3 * t + 2] > 0.5) break; // the pen lifted: the branch ends here
+          x = nx; y = ny;
+        }
+      }
+      ctx.fillStyle = "rgba(0, 0, 0, 0.6)";
+      ctx.beginPath(); ctx.arc(ox + xs[i] * s, oy + ys[i] * s, 0.8 + 5 * msg.eos[k], 0, 2 * Math.PI); ctx.fill();
+    }
+  }
+
+  function clearBranches() {
+    const ctx = branchCanvas.getContext("2d");
+    ctx.save(); ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.clearRect(0, 0, branchCanvas.width, branchCanvas.height); ctx.restore();
+  }
+
+  function restart() {
+    if (job) job.cancel();
+    job = null; next = 0; seed++;
+    own.hidden = select.value !== "own";
+    line = current();
+    clearBranches();
+    root.dataset.pointsDone = "0";
+    const r = branchCanvas.getBoundingClientRect();
+    view = line ? layout(line, r.width, r.height) : null;
+    drawLine();
+    if (!line) { say("Write a word in the box below, then press “Show paths”."); return; }
+    say("");
+    run();
+  }
+
+  function run() {
+    if (!playing || !visible || job || !line || model.status !== "ready" || next >= line.length / 3) return;
+    const steps = Number(stepsSel.value);
+    const mine = model.request("paths", {
+      strokes: line, n_paths: N_PATHS, steps, temperature: Number(varSel.value), seed, start: next,
+    }, {
+      onProgress: (msg) => {
+        if (job !== mine) return;
+        drawPoints(msg, steps);
+        next = msg.first + msg.count;
+        root.dataset.pointsDone = String(next);
+      },
+    });
+    job = mine;
+    root.dataset.jobs = String(Number(root.dataset.jobs || 0) + 1);
+    mine.promise.then(() => { if (job === mine) job = null; }, (err) => {
+      if (job === mine) job = null;
+      if (!err.cancelled) say(err.message);
+    });
+  }
+
+  fitCanvas(branchCanvas, () => { if (view) restart(); });
+  new IntersectionObserver((entries) => { // compute only while the figure is on screen
+    visible = entries[0].isIntersecting;
+    if (!visible && job) { job.cancel(); job = null; } else if (visible) run();
+  }).observe(root);
+  fitCanvas(lineCanvas, () => drawLine());
+  [select, stepsSel, varSel].forEach((el) => el.addEventListener("change", restart));
+  root.querySelector("button.use").addEventListener("click", restart);
+  root.querySelector("button.clear-own").addEventListener("click", () => { pad.clear(); restart(); });
+  playBtn.addEventListener("click", () => {
+    playing = !playing;
+    playBtn.textContent = playing ? "Pause" : "Play";
+    playBtn.setAttribute("aria-pressed", String(playing));
+    if (!playing && job) { job.cancel(); job = null; } else if (playing && !job) run();
+  });
+}
+
+async function loadSamples(config) {
+  const out = [];
+  const r = await fetch(new URL("data/lines.json", document.baseURI));
+  if (r.ok) for (const [i, s] of (await r.json()).entries()) out.push({ label: `Generated line ${i + 1}`, strokes: new Float32Array(s.flat()) });
+  out.push({ label: "A straight line", strokes: straightLine() });
+  if (config.human) {
+    const h = await fetch(new URL("data/samples.json", document.baseURI));
+    if (h.ok) for (const s of await h.json()) out.push({ label: `Human line ${s.name}`, strokes: new Float32Array(s.strokes.flat()), human: true });
+  }
+  return out;
+}
+
+function straightLine() {
+  const rows = [];
+  for (let i = 0; i < 80; i++) rows.push([i ? 0.3 : 0, 0, i === 79 ? 1 : 0]);
+  return flatten(rows);
+}

@@ -1,0 +1,116 @@
+// A writing pad: pointer input (mouse, pen, touch) on a canvas → model rows [dx, dy, pen_lift].
+// A point is kept each time the pointer has moved MIN_SPACING px; the newest point is held back
+// until the next one arrives or the pen lifts, so its pen_lift is right when the model sees it.
+import { PX_PER_UNIT, fitCanvas } from "./client.js";
+
+export const MIN_SPACING = 5.5; // px (the 2016 page's value)
+export const MAX_ROWS = 20000; // the engine's limit on a line
+
+// The latest writing from any pad on the page (figures that offer "your writing" read it).
+export const latestWriting = { rows: [], source: null };
+
+export class WritingPad extends EventTarget {
+  constructor(canvas, { scale = PX_PER_UNIT, lineWidth = 2.2 } = {}) {
+    super();
+    this.canvas = canvas;
+    this.scale = scale;
+    this.lineWidth = lineWidth;
+    this.enabled = false;
+    this.clear();
+    fitCanvas(canvas, (ctx) => this._redraw(ctx));
+    canvas.addEventListener("pointerdown", (e) => this._down(e));
+    canvas.addEventListener("pointermove", (e) => this._move(e));
+    canvas.addEventListener("pointerup", () => this._up());
+    canvas.addEventListener("pointercancel", () => this._up());
+  }
+
+  clear() {
+    this.strokes = []; // kept points per stroke, CSS px (for redraws)
+    this.rows = []; // confirmed model rows
+    this.pos = []; // CSS px of each confirmed row's point
+    this.held = null;
+    this.last = null;
+    this.full = false;
+    this.drawing = false;
+    const ctx = this.canvas.getContext("2d");
+    ctx.save(); ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.clearRect(0, 0, this.canvas.width, this.canvas.height); ctx.restore();
+    this._changed();
+  }
+
+  get count() { return this.rows.length + (this.held ? 1 : 0); }
+
+  _point(e) {
+    const r = this.canvas.getBoundingClientRect();
+    return { x: e.clientX - r.left, y: e.clientY - r.top };
+  }
+
+  _down(e) {
+    if (!this.enabled) return;
+    e.preventDefault();
+    try { this.canvas.setPointerCapture(e.pointerId); } catch (err) { /* synthetic or released pointer */ }
+    this.drawing = true;
+    this._add(this._point(e), true);
+  }
+
+  _move(e) {
+    if (!this.drawing) return;
+    const events = e.getCoalescedEvents ? e.getCoalescedEvents() : [];
+    for (const ev of events.length ? events : [e]) this._add(this._point(ev), false);
+  }
+
+  _up() {
+    if (!this.drawing) return;
+    this.drawing = false;
+    if (this.held) { this.held.row[2] = 1; this._commit(); } // pen_lift = 1 reaches the model
+    else if (this.rows.length) this.rows[this.rows.length - 1][2] = 1;
+    this._changed();
+  }
+
+  _add(p, newStroke) {
+    if (!Number.isFinite(p.x) || !Number.isFinite(p.y) || Math.abs(p.x) > 1e6 || Math.abs(p.y) > 1e6) return;
+    if (this.count + 1 > MAX_ROWS) {
+      if (!this.full) this.dispatchEvent(new CustomEvent("full", { detail: MAX_ROWS }));
+      this.full = true;
+      return;
+    }
+    const last = this.last;
+    if (!newStroke && last && Math.hypot(p.x - last.x, p.y - last.y) < MIN_SPACING) return;
+    this._commit();
+    const row = last ? [(p.x - last.x) / this.scale, (p.y - last.y) / this.scale, 0] : [0, 0, 0];
+    this.held = { row, p };
+    const ctx = this.canvas.getContext("2d");
+    this._style(ctx);
+    ctx.beginPath();
+    if (newStroke || !last) { this.strokes.push([p]); ctx.moveTo(p.x, p.y); ctx.lineTo(p.x + 0.1, p.y); }
+    else { this.strokes[this.strokes.length - 1].push(p); ctx.moveTo(last.x, last.y); ctx.lineTo(p.x, p.y); }
+    ctx.stroke();
+    this.last = p;
+  }
+
+  _commit() {
+    if (!this.held) return;
+    this.rows.push(this.held.row);
+    this.pos.push(this.held.p);
+    this.held = null;
+    this._changed();
+  }
+
+  _changed() {
+    if (this.rows.length) { latestWriting.rows = this.rows; latestWriting.source = this.canvas; }
+    this.dispatchEvent(new Event("change"));
+  }
+
+  _style(ctx) {
+    ctx.lineWidth = this.lineWidth; ctx.lineCap = ctx.lineJoin = "round"; ctx.strokeStyle = "#222";
+  }
+
+  _redraw(ctx) {
+    this._style(ctx);
+    for (const s of this.strokes) {
+      ctx.beginPath();
+      s.forEach((p, i) => (i ? ctx.lineTo(p.x, p.y) : ctx.moveTo(p.x, p.y)));
+      if (s.length === 1) ctx.lineTo(s[0].x + 0.1, s[0].y);
+      ctx.stroke();
+    }
+  }
+}

@@ -1,0 +1,95 @@
+"""The site in headless Chromium: start-up, transfer, worker step times, main-thread tasks.
+
+    python bench/browser.py [--site DIR] [--runs 5]
+
+Builds the site into a temporary folder unless --site is given, serves it on 127.0.0.1 and prints
+medians over --runs page loads. Needs `npm ci` and Debian's chromium (as `make test` sets up).
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+import build  # noqa: E402
+from builder.serve import serve_in_thread  # noqa: E402
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+LONGTASKS = """window.__long = []; new PerformanceObserver((l) => {
+  for (const e of l.getEntries()) window.__long.push(e.duration); }).observe({entryTypes: ['longtask']});"""
+
+
+def load(page, url) -> float:
+    t0 = time.perf_counter()
+    page.goto(url)
+    page.wait_for_function("document.documentElement.dataset.model === 'ready'", timeout=120_000)
+    return time.perf_counter() - t0
+
+
+def transfer(site: Path, paths: set[str]) -> tuple[int, int]:
+    raw = gz = 0
+    for p in paths:
+        f = site / (p.lstrip("/") or "index.html")
+        if f.is_file():
+            data = f.read_bytes()
+            raw += len(data)
+            gz += len(gzip.compress(data, 6))
+    return raw, gz
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--site")
+    p.add_argument("--runs", type=int, default=5)
+    args = p.parse_args()
+    site = Path(args.site) if args.site else Path(tempfile.mkdtemp()) / "site"
+    if not args.site:
+        build.main(["--out", str(site)])
+    server, url = serve_in_thread(site)
+    cold, warm, b1, b50, longest, paths = [], [], [], [], [], set()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        for _ in range(args.runs):
+            ctx = browser.new_context()
+            ctx.add_init_script(LONGTASKS)
+            page = ctx.new_page()
+            page.on("request", lambda r: paths.add(urlparse(r.url).path))
+            cold.append(load(page, url))
+            warm.append(load(page, url))  # same context: the HTTP cache is warm
+            res = page.evaluate("""async () => {
+                const { model } = await import('./runtime/client.js');
+                const one = await model.request('bench', { batch: 1, steps: 200 }).promise;
+                const fifty = await model.request('bench', { batch: 50, steps: 100 }).promise;
+                return [one.ms, fifty.ms]; }""")
+            b1.append(res[0])
+            b50.append(res[1])
+            page.evaluate("window.__long = []")
+            page.locator("#fig-generate").scroll_into_view_if_needed()
+            page.wait_for_timeout(4000)
+            longest.append(max(page.evaluate("window.__long") or [0]))
+            ctx.close()
+        browser.close()
+    server.shutdown()
+    raw, gz = transfer(site, paths)
+    med = statistics.median
+    print(f"medians of {args.runs} runs, headless Chromium on 127.0.0.1")
+    print(f"cold start to model-ready  {med(cold):.2f} s")
+    print(f"warm start to model-ready  {med(warm):.2f} s")
+    print(f"bytes transferred          {raw / 1e6:.2f} MB raw, {gz / 1e6:.2f} MB gzip -6")
+    print(f"worker sampling step       batch 1 {med(b1):.3f} ms, batch 50 {med(b50):.3f} ms")
+    print(f"longest main-thread task   {med(longest):.0f} ms while fig-generate runs (0 = none over 50 ms)")
+
+
+if __name__ == "__main__":
+    main()

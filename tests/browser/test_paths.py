@@ -1,0 +1,41 @@
+"""fig-paths in Chromium: branches on the default sample, on the reader's writing, and restarts."""
+from .test_site import draw_word, fig
+
+
+def branch_pixels(page, fid):
+    return page.evaluate(f"""() => {{
+        const c = document.querySelector('#{fid} canvas.branches');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] > 0; return n; }}""")
+
+
+def test_paths_draw_on_the_default_sample(live_page):
+    page = live_page
+    page.locator("#fig-paths").scroll_into_view_if_needed()
+    page.wait_for_function("Number(document.getElementById('fig-paths').dataset.pointsDone) >= 5", timeout=20000)
+    assert branch_pixels(page, "fig-paths") > 500
+
+
+def test_paths_on_your_writing(live_page):
+    page = live_page
+    root = "#fig-paths-human"
+    page.locator(root).scroll_into_view_if_needed()
+    assert page.locator(f"{root} select.sample").input_value() == "own"  # no human lines in this build
+    draw_word(page, f"{root} canvas.write")
+    page.locator(f"{root} button.use").click()
+    page.wait_for_function("Number(document.getElementById('fig-paths-human').dataset.pointsDone) >= 5", timeout=20000)
+    assert branch_pixels(page, "fig-paths-human") > 500
+
+
+def test_changing_steps_cancels_and_restarts(live_page):
+    page = live_page
+    page.locator("#fig-paths").scroll_into_view_if_needed()
+    page.wait_for_function("Number(document.getElementById('fig-paths').dataset.pointsDone) >= 2", timeout=20000)
+    jobs = fig(page, "fig-paths", "jobs")
+    page.locator("#fig-paths select.steps").select_option("8")
+    assert fig(page, "fig-paths", "jobs") == jobs + 1
+    assert fig(page, "fig-paths", "pointsDone") < 2  # the picture restarted from the first point
+    page.wait_for_function("Number(document.getElementById('fig-paths').dataset.pointsDone) >= 2", timeout=20000)
+    # the canceled job's replies were dropped: progress keeps counting from the new job only
+    page.locator("#fig-paths select.steps").select_option("1")
+    page.wait_for_function("Number(document.getElementById('fig-paths').dataset.pointsDone) >= 20", timeout=20000)
