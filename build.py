@@ -17,6 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
+
 import engine  # noqa: E402
 from builder import assets, frames, render  # noqa: E402
 from builder.article import load_article  # noqa: E402
@@ -46,20 +48,25 @@ def build(args) -> Path:
     weights_bytes = load_weights(args.weights)
     model = engine.load_model(weights_bytes)
     print("precomputing static frames", flush=True)
-    static, data_files = frames.precompute(model, article.figures)
+    human = None
+    if args.samples:
+        from builder.samples import load_samples
+        print(f"reading human lines from {args.samples}", flush=True)
+        human = load_samples(Path(args.samples))
+    static, data_files = frames.precompute(model, article.figures, weights_bytes,
+                                           [np.asarray(h["strokes"]) for h in human] if human else None)
     print("rendering", flush=True)
     base = args.base_url.rstrip("/") + "/" if args.base_url else ""
     for fig in article.figures:  # figures with a sample picker offer human lines when the build has them
-        if fig.kind in frames.NEEDS_LINES:
+        if fig.kind in frames.NEEDS_LINES or fig.kind in frames.NEEDS_ORDER:
             fig.settings["human"] = bool(args.samples)
     page = render.render_page(ARTICLE, article, static, base, {"model": describe(model.meta)})
     print("gathering assets", flush=True)
     files = {"index.html": page.encode(), "py/engine.zip": assets.engine_zip(), "py/weights.bin": weights_bytes,
              **data_files}
-    if args.samples:
-        from builder.samples import load_samples, samples_json
-        print(f"reading human lines from {args.samples}", flush=True)
-        files["data/samples.json"] = samples_json(load_samples(Path(args.samples)))
+    if human:
+        from builder.samples import samples_json
+        files["data/samples.json"] = samples_json(human)
     files.update(assets.static_files(ARTICLE))
     files.update({f"pyodide/{k}": v for k, v in assets.pyodide_files(args.pyodide).items()})
     assets.write_site(out, files)

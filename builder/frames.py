@@ -106,20 +106,64 @@ def frame_paths(model, settings: dict, lines) -> dict:
     return {"svg": svg_text, "points": len(line)}
 
 
+def frame_cells(model, settings: dict, lines, order: dict) -> dict:
+    """The first generated line above its heatmap: tanh(c) of every cell (rows in t-SNE order) per step."""
+    from .png import data_uri, diverging
+    line = lines[0]
+    acts = np.tanh(engine.activations(model, line) * np.asarray(order["signs"]))[:, order["order"]]  # (T, H)
+    width, stroke_h, heat_h = 900.0, 150.0, 300.0
+    origin = fit_origin(line, width, stroke_h)
+    img = diverging(acts.T)  # (H, T, 3): one row per cell, one column per step
+    svg_text = (f'<svg class="static-svg" viewBox="0 0 {width:.0f} {stroke_h + heat_h:.0f}" role="img" '
+                f'xmlns="http://www.w3.org/2000/svg" aria-label="A generated line above a heatmap of its {model.hidden} '
+                f'cells, one row per cell in t-SNE order, one column per point">'
+                f'<path d="{S.to_svg_path(line, PX_PER_UNIT, origin, 1)}"/>'
+                f'<image x="0" y="{stroke_h:.0f}" width="{width:.0f}" height="{heat_h:.0f}" preserveAspectRatio="none" '
+                f'style="image-rendering: pixelated" href="{data_uri(img)}"/></svg>')
+    return {"svg": svg_text, "points": len(line)}
+
+
+def frame_cells_live(model, settings: dict, lines, order: dict) -> dict:
+    """The cells after the first generated line, as the live figure's grid shows them."""
+    from .png import data_uri, diverging
+    c = np.tanh(engine.activations(model, lines[0])[-1] * np.asarray(order["signs"]))[order["order"]]
+    cols = int(settings.get("columns", 25))
+    grid = np.zeros(((len(c) + cols - 1) // cols) * cols)
+    grid[:len(c)] = c
+    img = diverging(grid.reshape(-1, cols))
+    h = 900.0 * img.shape[0] / cols
+    return {"svg": (f'<svg class="static-svg" viewBox="0 0 900 {h:.0f}" role="img" xmlns="http://www.w3.org/2000/svg" '
+                    f'aria-label="All {len(c)} cell states after a generated line, in t-SNE order">'
+                    f'<image width="900" height="{h:.0f}" style="image-rendering: pixelated" href="{data_uri(img)}"/></svg>'),
+            "points": len(lines[0])}
+
+
 FRAMES = {"generate": frame_generate, "continue": frame_continue}
 NEEDS_LINES = {"paths": frame_paths}
+NEEDS_ORDER = {"cells": frame_cells, "cells-live": frame_cells_live}
 
 
-def precompute(model, figures) -> tuple[dict[str, dict], dict[str, bytes]]:
-    """Static frame data for every placed figure (keyed by figure id) and the data files they share."""
+def precompute(model, figures, weights_bytes: bytes = b"", human=None) -> tuple[dict[str, dict], dict[str, bytes]]:
+    """Static frame data for every placed figure (keyed by figure id) and the data files they share.
+
+    ``human``: human lines (when the build has --samples) to order the cells by, instead of generated ones.
+    """
     import json
-    out, files, lines = {}, {}, None
+
+    from .cells import cell_order
+    out, files, lines, order = {}, {}, None, None
     for fig in figures:
         print(f"  precompute {fig.id}", flush=True)
-        if fig.kind in NEEDS_LINES:
+        if fig.kind in NEEDS_LINES or fig.kind in NEEDS_ORDER:
             if lines is None:
                 lines = generated_lines(model)
                 files["data/lines.json"] = json.dumps([x.tolist() for x in lines], separators=(",", ":")).encode()
+        if fig.kind in NEEDS_ORDER:
+            if order is None:
+                order = cell_order(model, weights_bytes, human or lines)
+                files["data/cells.json"] = json.dumps({k: order[k] for k in ("order", "signs")}).encode()
+            out[fig.id] = NEEDS_ORDER[fig.kind](model, fig.settings, lines, order)
+        elif fig.kind in NEEDS_LINES:
             out[fig.id] = NEEDS_LINES[fig.kind](model, fig.settings, lines)
         else:
             out[fig.id] = FRAMES[fig.kind](model, fig.settings)

@@ -13,6 +13,8 @@ Request types and their payloads (see README, "Worker protocol"):
 - ``paths``: strokes, n_paths, steps, temperature, seed, start → progress replies {first, count,
   branches (count × n_paths × steps × 3), eos (count), veer (count × n_paths)}, then {points}.
 - ``mixture``: strokes → every step's pi, mu, sigma, rho, eos (flat), as ``Model.run`` gives them.
+- ``activations``: strokes → c (T × H flat), the cell states after each point.
+- ``feed``: session, append, reset → c (H,), the session's cell state after the new rows.
 - ``nll``: strokes → nats per point.
 - ``bench``: batch, steps → median milliseconds of one sampling step in this runtime.
 """
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import feed, generate, load_model, nll
+from . import activations, feed, generate, load_model, nll
 from .model import Model
 from .sampling import check_temperature
 from .strokes import validate
@@ -111,6 +113,22 @@ def handle_paths(p: dict):
     yield "result", {"points": len(x)}
 
 
+def handle_activations(p: dict):
+    """Every step's cell state c of a line from a zero state: (T × H) flat."""
+    yield "result", {"c": activations(_model, strokes_from(p.get("strokes")))}
+
+
+def handle_feed(p: dict):
+    """Feed new rows into a session's state (a pen keeping up); the cell state c after them (H,)."""
+    session = str(p.get("session", "default"))
+    rows = strokes_from(p.get("append"), "append", allow_empty=True)
+    state = _state(session, bool(p.get("reset")))
+    if len(rows):
+        state = _sessions[session] = feed(_model, rows, state)
+    c = state.c[0] if state is not None else np.zeros(_model.hidden)
+    yield "result", {"c": c}
+
+
 def handle_mixture(p: dict):
     """Teacher-force a line; every step's mixture (predicting the next point), flattened."""
     mix = _model.run(strokes_from(p.get("strokes"))).mixture
@@ -139,6 +157,7 @@ def handle_nll(p: dict):
 
 
 HANDLERS = {"continue": handle_continue, "generate": handle_generate, "paths": handle_paths, "mixture": handle_mixture, "nll": handle_nll,
+            "activations": handle_activations, "feed": handle_feed,
             "bench": handle_bench}
 
 

@@ -20,6 +20,7 @@ def test_recorded_steps_match(reference_dir, dtype, tol):
         x = np.vstack([np.zeros((1, 3)), line])  # reference step t fed a zero row, then points 0..t-1
         run = model.run(x[:-1])
         mix = run.mixture
+        np.testing.assert_array_equal(engine.activations(model, x[:-1]), run.c)
         for st in seq["steps"]:
             t = st["t"]
             got = {"h": run.h[t], "c": run.c[t], "pi": mix.pi[t], "mu1": mix.mu[t, :, 0],

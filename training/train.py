@@ -51,6 +51,7 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=1, help="CPU threads for torch")
     p.add_argument("--limit", type=int, default=0, help="use only the first N lines of each split (smoke runs)")
     p.add_argument("--max-steps", type=int, default=0, help="stop after this many optimizer steps (0 = schedule end)")
+    p.add_argument("--max-minutes", type=float, default=0, help="stop after the epoch that passes this wall time")
     p.add_argument("--resume", action="store_true", help="continue from run-dir/full.pt, else from the compact checkpoint")
     p.add_argument("--quiet", action="store_true")
     return p.parse_args(argv)
@@ -162,7 +163,11 @@ def main(argv=None) -> dict:
     total = args.epochs * steps_per_epoch * max(1, round(n_windows))
     print(f"{len(train.lines)} training lines ({train.n_points:,} points), {len(val.lines)} validation; "
           f"{steps_per_epoch} batches per epoch, schedule {total} steps, device {device}", flush=True)
+    t_start = time.time()
     while meta["epoch"] < args.epochs and not (args.max_steps and meta["step"] >= args.max_steps):
+        if args.max_minutes and time.time() - t_start > 60 * args.max_minutes:
+            print(f"stopping: --max-minutes {args.max_minutes} reached", flush=True)
+            break
         meta = _epoch(model, opt, train, val, args, device, meta, total)
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "meta": meta}, run_dir / "full.pt")
         if args.compact:

@@ -2,6 +2,7 @@
 // the way they veer from the real line (green: right, orange: left), computed live, point by point.
 import { model, flatten, attachFigure, fitCanvas } from "../../runtime/client.js";
 import { WritingPad, latestWriting } from "../../runtime/pad.js";
+import { loadSamples, fillPicker } from "../../runtime/samples.js";
 
 const N_PATHS = 50;
 const MARGIN = 24; // px around the line
@@ -27,10 +28,7 @@ export async function mount(root, config) {
   varSel.value = String(config.variation ?? 0.5);
 
   const samples = await loadSamples(config);
-  for (const [i, s] of samples.entries()) select.add(new Option(s.label, String(i)));
-  select.add(new Option("Your writing", "own"));
-  select.value = config.start === "human" ? (samples.findIndex((s) => s.human) >= 0
-    ? String(samples.findIndex((s) => s.human)) : "own") : "0";
+  fillPicker(select, samples, config.start);
 
   let job = null, next = 0, playing = true, view = null, line = null, seed = 1, visible = false;
   const say = attachFigure(root, () => { pad.enabled = true; restart(); });
@@ -145,22 +143,4 @@ export async function mount(root, config) {
     playBtn.setAttribute("aria-pressed", String(playing));
     if (!playing && job) { job.cancel(); job = null; } else if (playing && !job) run();
   });
-}
-
-async function loadSamples(config) {
-  const out = [];
-  const r = await fetch(new URL("data/lines.json", document.baseURI));
-  if (r.ok) for (const [i, s] of (await r.json()).entries()) out.push({ label: `Generated line ${i + 1}`, strokes: new Float32Array(s.flat()) });
-  out.push({ label: "A straight line", strokes: straightLine() });
-  if (config.human) {
-    const h = await fetch(new URL("data/samples.json", document.baseURI));
-    if (h.ok) for (const s of await h.json()) out.push({ label: `Human line ${s.name}`, strokes: new Float32Array(s.strokes.flat()), human: true });
-  }
-  return out;
-}
-
-function straightLine() {
-  const rows = [];
-  for (let i = 0; i < 80; i++) rows.push([i ? 0.3 : 0, 0, i === 79 ? 1 : 0]);
-  return flatten(rows);
 }
