@@ -4,6 +4,7 @@
 /* global importScripts, loadPyodide */
 "use strict";
 
+const PYODIDE_FILES = ["pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"];
 let py = null;
 let glue = null;
 let booting = null;
@@ -15,33 +16,41 @@ function post(id, type, data, transfer) {
   self.postMessage({ id, type, ...data }, transfer || []);
 }
 
+// Each stage of the start-up fails with one plain sentence, never Pyodide's own trace.
+async function stage(sentence, work) {
+  try {
+    return await work();
+  } catch (e) {
+    throw new Error(sentence);
+  }
+}
+
 async function boot(msg) {
   const base = new URL(msg.base, self.location.href);
-  try {
-    importScripts(new URL("pyodide/pyodide.js", base).href);
-  } catch (e) {
-    throw new Error("the Python runtime (Pyodide) is missing from this site");
-  }
   if (typeof WebAssembly !== "object") throw new Error("this browser cannot run WebAssembly");
-  py = await loadPyodide({ indexURL: new URL("pyodide/", base).href });
+  await stage("the Python runtime (Pyodide) is missing from this site", async () => {
+    // Pyodide's loader can hang on a missing file instead of failing: check them first
+    const heads = await Promise.all(PYODIDE_FILES.map((f) => fetch(new URL(`pyodide/${f}`, base), { method: "HEAD" })));
+    if (heads.some((r) => !r.ok)) throw new Error("missing");
+    importScripts(new URL("pyodide/pyodide.js", base).href);
+  });
+  py = await stage("the Python runtime (Pyodide) could not start", () => loadPyodide({ indexURL: new URL("pyodide/", base).href }));
   post(msg.id, "progress", { stage: "numpy" });
-  await py.loadPackage("numpy", { messageCallback: () => {}, errorCallback: () => {} });
-  const [zip, weights] = await Promise.all(["py/engine.zip", msg.weights || "py/weights.bin"].map(async (p) => {
-    const r = await fetch(new URL(p, base));
-    if (!r.ok) throw new Error(`could not load ${p} (${r.status})`);
-    return r.arrayBuffer();
-  }));
-  py.unpackArchive(zip, "zip", { extractDir: "/home/pyodide/lib" });
-  py.runPython("import sys; sys.path.insert(0, '/home/pyodide/lib')");
-  glue = py.pyimport("engine.browser");
+  await stage("numpy could not be loaded", () => py.loadPackage("numpy", { messageCallback: () => {}, errorCallback: () => {} }));
+  const [zip, weights] = await Promise.all(["py/engine.zip", msg.weights || "py/weights.bin"].map((p) =>
+    stage(`the file ${p} is missing from this site`, async () => {
+      const r = await fetch(new URL(p, base));
+      if (!r.ok) throw new Error(String(r.status));
+      return r.arrayBuffer();
+    })));
+  await stage("the model's code could not be loaded", async () => {
+    py.unpackArchive(zip, "zip", { extractDir: "/home/pyodide/lib" });
+    py.runPython("import sys; sys.path.insert(0, '/home/pyodide/lib')");
+    glue = py.pyimport("engine.browser");
+  });
   post(msg.id, "progress", { stage: "weights" });
-  let info;
-  try {
-    info = glue.init(new Uint8Array(weights)).toJs({ dict_converter: Object.fromEntries });
-  } catch (e) {
-    throw new Error("the model's weights could not be read");
-  }
-  return info;
+  return stage("the model's weights could not be read", async () =>
+    glue.init(new Uint8Array(weights)).toJs({ dict_converter: Object.fromEntries }));
 }
 
 function toReply(res) {

@@ -149,3 +149,25 @@ def test_huge_drawing_is_capped_and_page_keeps_painting(live_page):
     assert "20,000 points" in status
     assert fig(page, "fig-continue", "rows") <= 20000
     page.wait_for_function("Number(document.getElementById('fig-continue').dataset.predictions || 0) > 0", timeout=30000)
+
+
+@pytest.mark.parametrize("missing", ["pyodide/pyodide.asm.wasm", "py/weights.bin"])
+def test_missing_bundle_keeps_static_frames_and_says_so(browser, site_dir, tmp_path, missing):
+    import shutil
+
+    from builder.serve import serve_in_thread
+    broken = tmp_path / "site"
+    shutil.copytree(site_dir, broken)
+    (broken / missing).unlink()
+    server, url = serve_in_thread(broken)
+    page = browser.new_context().new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    page.wait_for_function("document.documentElement.dataset.model === 'failed'", timeout=60000)
+    status = page.inner_text("#fig-continue .status")
+    assert "could not start" in status and "Traceback" not in status and len(status) < 300
+    assert page.locator("#fig-continue .frame.static").is_visible()
+    assert frames_painted(page, 500) > 5
+    assert not errors
+    server.shutdown()
