@@ -10,22 +10,12 @@ from __future__ import annotations
 import argparse
 import gzip
 import statistics
-import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import chromium, served, site_folder
 
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-import build  # noqa: E402
-from builder.serve import serve_in_thread  # noqa: E402
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LONGTASKS = """window.__long = []; new PerformanceObserver((l) => {
   for (const e of l.getEntries()) window.__long.push(e.duration); }).observe({entryTypes: ['longtask']});"""
 
@@ -53,13 +43,9 @@ def main():
     p.add_argument("--site")
     p.add_argument("--runs", type=int, default=5)
     args = p.parse_args()
-    site = Path(args.site) if args.site else Path(tempfile.mkdtemp()) / "site"
-    if not args.site:
-        build.main(["--out", str(site)])
-    server, url = serve_in_thread(site)
+    site = site_folder(args.site)
     cold, warm, b1, b50, longest, paths = [], [], [], [], [], set()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+    with chromium() as browser, served(site) as url:
         for _ in range(args.runs):
             ctx = browser.new_context()
             ctx.add_init_script(LONGTASKS)
@@ -79,8 +65,6 @@ def main():
             page.wait_for_timeout(4000)
             longest.append(max(page.evaluate("window.__long") or [0]))
             ctx.close()
-        browser.close()
-    server.shutdown()
     raw, gz = transfer(site, paths)
     med = statistics.median
     print(f"medians of {args.runs} runs, headless Chromium on 127.0.0.1")

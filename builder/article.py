@@ -11,6 +11,7 @@ Everything after a line ``<!-- appendix -->`` goes to the appendix.
 from __future__ import annotations
 
 import html
+import json
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from .bib import Citations, load_bib
 
 SHORTCODE = re.compile(r"^::: *figure +(?P<args>[^\n]+)\n(?P<caption>.*?)\n:::[ \t]*$", re.M | re.S)
 APPENDIX = "<!-- appendix -->"
+CELL_REF = re.compile(r"\[\[(cell|r):(\w+)\]\]")  # [[cell:name]] → the cell id, [[r:name]] → its held-out r
 
 
 @dataclass
@@ -65,6 +67,7 @@ def load_article(folder: Path, known_figures: set[str]) -> Article:
         figures.append(Figure(kind, fid, len(figures) + 1, settings, _strip_p(caption)))
         return f"\n\nFIGURE{len(figures) - 1}PLACEHOLDER\n\n"
 
+    body = cell_refs(body, folder / "cell-claims.json")
     body = SHORTCODE.sub(figure, cites.replace(body))  # citations numbered in reading order
     main, _, appendix = body.partition(APPENDIX)
     md = markdown.Markdown(extensions=["footnotes", "tables", "toc"], extension_configs={"footnotes": {"BACKLINK_TEXT": "↩"}})
@@ -74,6 +77,24 @@ def load_article(folder: Path, known_figures: set[str]) -> Article:
         body_html = body_html.replace(f"<p>FIGURE{i}PLACEHOLDER</p>", f"<!--figure:{fig.id}-->")
     appendix_html = markdown.markdown(appendix, extensions=["tables"])
     return Article(meta, body_html, appendix_html, figures, notes, cites.references(), bibtex_for(meta))
+
+
+def cell_refs(text: str, claims_path: Path) -> str:
+    """Put the measured cell ids and correlations (analysis/cells.py --write) into the prose."""
+    if not CELL_REF.search(text):
+        return text
+    claims = json.loads(claims_path.read_text())["claims"] if claims_path.exists() else {}
+
+    def one(m):
+        kind, name = m.groups()
+        if name not in claims:
+            raise ValueError(f"the article cites the cell claim {name!r}, which {claims_path.name} does not hold "
+                             f"(re-run: python -m analysis.cells --write, then revise the prose)")
+        c = claims[name]
+        if kind == "r":
+            return f"{c['confirmed_r']:+.2f}".replace("-", "−")
+        return f'<a class="cell-ref" href="#fig-cells" data-cell="{c["cell"]}">cell {c["cell"]}</a>'
+    return CELL_REF.sub(one, text)
 
 
 def split_front_matter(text: str) -> tuple[dict, str]:

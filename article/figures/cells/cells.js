@@ -129,6 +129,12 @@ export async function mount(root, config) {
   select.addEventListener("change", load);
   orderSel.addEventListener("change", () => { root.dataset.order = orderSel.value; if (values) { paintBase(); draw(); } });
   root.dataset.order = orderSel.value;
+  document.addEventListener("click", (e) => { // "cell 123" links in the prose select that cell here
+    const ref = e.target.closest && e.target.closest("a.cell-ref");
+    if (!ref || !values) return;
+    cell = Number(ref.dataset.cell);
+    draw();
+  });
   root.querySelector("button.use").addEventListener("click", load);
   root.querySelector("button.clear-own").addEventListener("click", () => { pad.clear(); load(); });
 }

@@ -1,0 +1,53 @@
+"""Shared by the browser benchmarks: build (or reuse) a site, serve it, open it in headless Chromium."""
+from __future__ import annotations
+
+import contextlib
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def site_folder(path: str | None) -> Path:
+    if path:
+        return Path(path)
+    import build
+    out = Path(tempfile.mkdtemp()) / "site"
+    build.main(["--out", str(out)])
+    return out
+
+
+@contextlib.contextmanager
+def chromium():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextlib.contextmanager
+def served(site: Path):
+    from builder.serve import serve_in_thread
+    server, url = serve_in_thread(site)
+    try:
+        yield url
+    finally:
+        server.shutdown()
+
+
+def ready_page(browser, url, init_script: str | None = None):
+    ctx = browser.new_context()
+    if init_script:
+        ctx.add_init_script(init_script)
+    page = ctx.new_page()
+    page.goto(url)
+    page.wait_for_function("document.documentElement.dataset.model === 'ready'", timeout=120_000)
+    return page

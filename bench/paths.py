@@ -1,0 +1,57 @@
+"""Possible paths: time for all branches of a 600-point line, in Chromium's worker and natively.
+
+    python bench/paths.py [--site DIR] [--runs 3]
+
+50 branches per point at Steps 1, 4 and 8, Variation 0.5. Prints medians of --runs, and the rate of
+progressive drawing in points of the line per second.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from common import chromium, ready_page, served, site_folder  # noqa: E402
+
+import engine  # noqa: E402
+from engine.paths import possible_paths  # noqa: E402
+
+JS = """async ([flat, steps]) => {
+  const { model } = await import('./runtime/client.js');
+  const t0 = performance.now();
+  await model.request('paths', { strokes: new Float32Array(flat), n_paths: 50, steps, temperature: 0.5, seed: 1 }).promise;
+  return (performance.now() - t0) / 1000; }"""
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--site")
+    p.add_argument("--runs", type=int, default=3)
+    args = p.parse_args()
+    site = site_folder(args.site)
+    model = engine.load_model(site / "py" / "weights.bin")
+    line, _ = engine.generate(model, 600, 0.5, seed=0)
+    flat = line.astype("float32").ravel().tolist()
+    med = statistics.median
+    print(f"600-point line, 50 branches, medians of {args.runs}")
+    native = {}
+    for steps in (1, 4, 8):
+        times = []
+        for _ in range(args.runs):
+            t0 = time.perf_counter()
+            possible_paths(model, line, 50, steps, 0.5, seed=1)
+            times.append(time.perf_counter() - t0)
+        native[steps] = med(times)
+    with chromium() as browser, served(site) as url:
+        page = ready_page(browser, url)
+        for steps in (1, 4, 8):
+            t = med([page.evaluate(JS, [flat, steps]) for _ in range(args.runs)])
+            print(f"Steps {steps}: browser worker {t:6.2f} s ({600 / t:6.1f} points/s); "
+                  f"native CPython {native[steps]:6.2f} s ({600 / native[steps]:6.1f} points/s)")
+
+
+if __name__ == "__main__":
+    main()
