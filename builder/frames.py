@@ -151,13 +151,10 @@ def precompute(model, figures, weights_bytes: bytes = b"", human=None) -> tuple[
     import json
 
     from .cells import cell_order
-    out, files, lines, order = {}, {}, None, None
+    lines = generated_lines(model)  # every figure may offer them ("write a sample for me", pickers)
+    out, files, order = {}, {"data/lines.json": json.dumps([x.tolist() for x in lines], separators=(",", ":")).encode()}, None
     for fig in figures:
         print(f"  precompute {fig.id}", flush=True)
-        if fig.kind in NEEDS_LINES or fig.kind in NEEDS_ORDER:
-            if lines is None:
-                lines = generated_lines(model)
-                files["data/lines.json"] = json.dumps([x.tolist() for x in lines], separators=(",", ":")).encode()
         if fig.kind in NEEDS_ORDER:
             if order is None:
                 order = cell_order(model, weights_bytes, human or lines)

@@ -39,6 +39,23 @@ export class WritingPad extends EventTarget {
 
   get count() { return this.rows.length + (this.held ? 1 : 0); }
 
+  // Write a line (flat T × 3, article units) as if drawn: the keyboard's way to give the model input.
+  writeLine(flat) {
+    this.clear();
+    const r = this.canvas.getBoundingClientRect();
+    let x = 20, y = r.height / 2, penUp = true;
+    for (let i = 0; i < flat.length / 3; i++) {
+      x += flat[3 * i] * this.scale;
+      y += flat[3 * i + 1] * this.scale;
+      if (x > r.width - 10) break;
+      this._add({ x, y }, penUp);
+      penUp = flat[3 * i + 2] > 0.5;
+      if (penUp) { this.held.row[2] = 1; this._commit(); }
+    }
+    if (this.held) { this.held.row[2] = 1; this._commit(); }
+    this._changed();
+  }
+
   _point(e) {
     const r = this.canvas.getBoundingClientRect();
     return { x: e.clientX - r.left, y: e.clientY - r.top };

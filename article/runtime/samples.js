@@ -2,10 +2,19 @@
 // when the build had --samples, and the reader's own writing (handled by the figure).
 import { flatten } from "./client.js";
 
+let generated = null;
+
+// The lines the model wrote at build time, as flat Float32Arrays (fetched once per page).
+export function generatedLines() {
+  generated = generated || fetch(new URL("data/lines.json", document.baseURI))
+    .then((r) => (r.ok ? r.json() : []))
+    .then((lines) => lines.map((s) => new Float32Array(s.flat())));
+  return generated;
+}
+
 export async function loadSamples(config) {
   const out = [];
-  const r = await fetch(new URL("data/lines.json", document.baseURI));
-  if (r.ok) for (const [i, s] of (await r.json()).entries()) out.push({ label: `Generated line ${i + 1}`, strokes: new Float32Array(s.flat()) });
+  for (const [i, s] of (await generatedLines()).entries()) out.push({ label: `Generated line ${i + 1}`, strokes: s });
   out.push({ label: "A straight line", strokes: straightLine() });
   if (config.human) {
     const h = await fetch(new URL("data/samples.json", document.baseURI));

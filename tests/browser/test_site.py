@@ -171,3 +171,30 @@ def test_missing_bundle_keeps_static_frames_and_says_so(browser, site_dir, tmp_p
     assert frames_painted(page, 500) > 5
     assert not errors
     server.shutdown()
+
+
+def test_keyboard_reaches_the_model(live_page):
+    page = live_page
+    button = page.locator("#fig-continue button.sample")
+    button.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("Number(document.getElementById('fig-continue').dataset.predictions || 0) > 0", timeout=10000)
+    assert fig(page, "fig-continue", "rows") > 50
+    focus = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert focus != "none"  # a visible focus ring
+
+
+def test_sub_path_build_serves_from_its_base(browser, tmp_path):
+    import http.server
+    import threading
+
+    import build
+    out = tmp_path / "www" / "repo-name"
+    build.main(["--out", str(out), "--base-url", "/repo-name/"])
+    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=str(tmp_path / "www"), **k)  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    page = browser.new_context().new_page()
+    page.goto(f"http://127.0.0.1:{server.server_address[1]}/repo-name/")
+    page.wait_for_function("document.documentElement.dataset.model === 'ready'", timeout=60000)
+    server.shutdown()

@@ -1,5 +1,6 @@
 // fig-cells-live: write, and watch all of the model's cells change as you write (pen lifts included).
 import { model, flatten, attachFigure, fitCanvas } from "../../runtime/client.js";
+import { generatedLines } from "../../runtime/samples.js";
 import { WritingPad } from "../../runtime/pad.js";
 import { color } from "../cells/cells.js";
 
@@ -42,6 +43,11 @@ export async function mount(root, config) {
   pad.addEventListener("change", feed);
   pad.addEventListener("full", (e) => say(`That drawing has reached ${e.detail.toLocaleString()} points: Clear to write more.`));
   fitCanvas(grid, () => draw());
+  root.querySelector("button.sample").addEventListener("click", async () => {
+    const lines = await generatedLines();
+    root.querySelector("button.clear").click();
+    pad.writeLine(lines[0]);
+  });
   root.querySelector("button.clear").addEventListener("click", () => {
     drawingId++; pad.clear(); sent = 0; reset = true; state = null; root.cellState = null; root.dataset.fed = "0"; draw();
   });

@@ -1,5 +1,6 @@
 // fig-continue: write on the canvas and the model keeps predicting what comes next.
 import { model, flatten, attachFigure, fitCanvas, drawStrokes } from "../../runtime/client.js";
+import { generatedLines } from "../../runtime/samples.js";
 import { WritingPad } from "../../runtime/pad.js";
 
 const FEED_CHUNK = 400; // rows fed per request, so a huge drawing never blocks the worker long
@@ -70,6 +71,13 @@ export function mount(root, config) {
     playing = !playing;
     playBtn.textContent = playing ? "Pause" : "Play";
     playBtn.setAttribute("aria-pressed", String(playing));
+  });
+  root.querySelector("button.sample").addEventListener("click", async () => {
+    const lines = await generatedLines();
+    const line = lines[Number(root.dataset.samples || 0) % lines.length];
+    root.dataset.samples = String(Number(root.dataset.samples || 0) + 1);
+    root.querySelector("button.clear").click();
+    pad.writeLine(line);
   });
   root.querySelector("button.clear").addEventListener("click", () => {
     pad.clear(); predictions = []; sent = 0; reset = true; drawingId++; say("");
