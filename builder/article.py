@@ -63,6 +63,8 @@ def load_article(folder: Path, known_figures: set[str]) -> Article:
         fid = settings.pop("id", None) or f"fig-{kind}"
         if any(f.id == fid for f in figures):
             raise ValueError(f"figure id {fid!r} used twice: give the second one id=fig-{kind}-<suffix>")
+        if "[^" in m.group("caption"):
+            raise ValueError(f"figure {kind}: a caption cannot hold a footnote; put it in the prose beside the figure")
         caption = markdown.markdown(m.group("caption").strip())
         figures.append(Figure(kind, fid, len(figures) + 1, settings, _strip_p(caption)))
         return f"\n\nFIGURE{len(figures) - 1}PLACEHOLDER\n\n"

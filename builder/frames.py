@@ -138,7 +138,36 @@ def frame_cells_live(model, settings: dict, lines, order: dict) -> dict:
             "points": len(lines[0])}
 
 
-FRAMES = {"generate": frame_generate, "continue": frame_continue}
+def console_examples(claims_path) -> list[dict]:
+    """The console's runnable examples, each tied to a claim in the article."""
+    import json
+    from pathlib import Path
+    claims = json.loads(Path(claims_path).read_text())["claims"] if Path(claims_path).exists() else {}
+    mine = "line = my_strokes if len(my_strokes) > 1 else engine.generate(model, 300, 0.6, seed=2)[0]\n"
+    out = [{"label": "Sample a line and draw it",
+            "code": "strokes, state = engine.generate(model, 300, 0.6, seed=1)\nshow(strokes)\nstrokes.shape"},
+           {"label": "How typical is my handwriting?",
+            "code": "engine.nll(model, my_strokes) if len(my_strokes) > 1 else 'Write in any figure first.'"},
+           {"label": "Cells that follow x position on my writing",
+            "code": mine + "c = engine.activations(model, line)\nx = np.cumsum(line[:, 0])\n"
+                    "r = np.array([np.corrcoef(c[:, k], x)[0, 1] for k in range(model.hidden)])\n"
+                    "top = np.argsort(-np.abs(np.nan_to_num(r)))[:5]\n[(int(k), round(float(r[k]), 3)) for k in top]"}]
+    if "direction_y" in claims:
+        cell = claims["direction_y"]["cell"]
+        out.append({"label": f"Cell {cell} (up or down) over my writing",
+                    "code": mine + f"c = engine.activations(model, line)\nshow(np.tanh(c[:, [{cell}]].T))\n"
+                                   f"np.round(c[:8, {cell}], 3)"})
+    return out
+
+
+def frame_console(model, settings: dict) -> dict:
+    import json
+    from pathlib import Path
+    claims = Path(__file__).resolve().parent.parent / "article" / "cell-claims.json"
+    return {"examples_json": json.dumps(console_examples(claims)).replace("</", "<\\/")}
+
+
+FRAMES = {"generate": frame_generate, "continue": frame_continue, "console": frame_console}
 NEEDS_LINES = {"paths": frame_paths}
 NEEDS_ORDER = {"cells": frame_cells, "cells-live": frame_cells_live}
 

@@ -16,6 +16,7 @@ Request types and their payloads (see README, "Worker protocol"):
 - ``activations``: strokes → c (T × H flat), the cell states after each point.
 - ``feed``: session, append, reset → c (H,), the session's cell state after the new rows.
 - ``nll``: strokes → nats per point.
+- ``exec``: code, my_strokes → output, error, count, shown{i} (+ shown{i}_meta): the reader's console.
 - ``bench``: batch, steps → median milliseconds of one sampling step in this runtime.
 """
 from __future__ import annotations
@@ -129,6 +130,29 @@ def handle_feed(p: dict):
     yield "result", {"c": c}
 
 
+_console = None
+
+
+def handle_exec(p: dict):
+    """Run the reader's code in the console's namespace (only the console's own worker gets these)."""
+    global _console
+    if _console is None:
+        import engine as engine_module
+
+        from .console import Console
+        _console = Console(_model, engine_module)
+    code = p.get("code")
+    if not isinstance(code, str) or len(code) > 20_000:
+        raise ValueError("code must be text of at most 20,000 characters")
+    mine = p.get("my_strokes")
+    res = _console.run(code, strokes_from(mine, "my_strokes", allow_empty=True) if mine is not None else None)
+    data = {"output": res["output"], "error": res["error"], "count": len(res["shown"])}
+    for i, item in enumerate(res["shown"]):  # arrays travel as typed arrays, the rest as JSON
+        data[f"shown{i}"] = item["data"]
+        data[f"shown{i}_meta"] = {k: v for k, v in item.items() if k != "data"}
+    yield "result", data
+
+
 def handle_mixture(p: dict):
     """Teacher-force a line; every step's mixture (predicting the next point), flattened."""
     mix = _model.run(strokes_from(p.get("strokes"))).mixture
@@ -157,7 +181,7 @@ def handle_nll(p: dict):
 
 
 HANDLERS = {"continue": handle_continue, "generate": handle_generate, "paths": handle_paths, "mixture": handle_mixture, "nll": handle_nll,
-            "activations": handle_activations, "feed": handle_feed,
+            "activations": handle_activations, "feed": handle_feed, "exec": handle_exec,
             "bench": handle_bench}
 
 

@@ -8,9 +8,11 @@
 // id. Strokes travel as flat Float32Arrays (T × 3: dx, dy, pen_lift) in article units. An error
 // reply rejects the promise with an Error whose message is one short sentence.
 
-class ModelClient extends EventTarget {
-  constructor() {
+export class ModelClient extends EventTarget {
+  // `announce`: this client's status is the page's <html data-model> (the figures' model).
+  constructor({ announce = true } = {}) {
     super();
+    this.announce = announce;
     this.nextId = 1;
     this.pending = new Map();
     this.status = "idle"; // idle → loading → ready | failed
@@ -24,6 +26,7 @@ class ModelClient extends EventTarget {
 
   start(base) {
     if (this.status !== "idle") return this.ready;
+    this.base = base;
     this._setStatus("loading");
     try {
       this.worker = new Worker(new URL("runtime/worker.js", base));
@@ -34,7 +37,8 @@ class ModelClient extends EventTarget {
     this.worker.onmessage = (e) => this._onMessage(e.data);
     this.worker.onerror = (e) => {
       e.preventDefault();
-      this._fail("the model stopped unexpectedly");
+      if (this.status === "ready" && this.onCrash) this.onCrash();
+      else this._fail("the model stopped unexpectedly");
     };
     const job = this._send("init", { base: new URL(".", base).href });
     job.promise.then((r) => {
@@ -86,9 +90,20 @@ class ModelClient extends EventTarget {
     this.pending.clear();
   }
 
+  // Stop the worker (an endless loop, a crash) and boot a fresh one; pending requests fail.
+  restart(sentence = "stopped") {
+    if (this.worker) this.worker.terminate();
+    for (const job of this.pending.values()) job.reject(new Error(sentence));
+    this.pending.clear();
+    this.status = "idle";
+    this.ready = new Promise((resolve, reject) => { this._resolveReady = resolve; this._rejectReady = reject; });
+    this.ready.catch(() => {});
+    return this.start(this.base);
+  }
+
   _setStatus(status) {
     this.status = status;
-    document.documentElement.dataset.model = status;
+    if (this.announce) document.documentElement.dataset.model = status;
     this.dispatchEvent(new Event("status"));
   }
 }

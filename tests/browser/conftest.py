@@ -15,7 +15,6 @@ import build
 from builder.serve import serve_in_thread
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-OUTPUT = Path(__file__).resolve().parents[2] / "test-results"
 
 
 @pytest.fixture(scope="session")
@@ -79,8 +78,9 @@ def frames_painted(page, ms: int = 1000) -> int:
     })""", ms)
 
 
-def screenshot(page, name: str) -> Path:
-    OUTPUT.mkdir(exist_ok=True)
-    path = OUTPUT / name
+def screenshot(page, folder: str, name: str) -> Path:
+    """A full-page screenshot in pytest-playwright's per-test output folder (test-results/…)."""
+    path = Path(folder) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
     return path

@@ -58,15 +58,15 @@ def test_generate_writes_and_pauses(live_page):
     page.wait_for_function(f"Number(document.getElementById('fig-generate').dataset.points) > {paused_at + 20}", timeout=10000)
 
 
-def test_screenshots_at_desktop_and_phone_width(live_page):
+def test_screenshots_at_desktop_and_phone_width(live_page, output_path):
     page = live_page
     draw_word(page)
     page.wait_for_function("Number(document.getElementById('fig-continue').dataset.predictions || 0) > 0", timeout=5000)
-    assert screenshot(page, "site-1280.png").exists()
+    assert screenshot(page, output_path, "site-1280.png").exists()
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(300)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, "horizontal overflow at phone width"
-    assert screenshot(page, "site-390.png").exists()
+    assert screenshot(page, output_path, "site-390.png").exists()
 
 
 def test_reads_without_javascript(browser, site_url, site_dir):

@@ -1,0 +1,73 @@
+"""fig-console: examples match CPython, runaway code is stopped, the figures never notice."""
+import json
+import re
+
+import numpy as np
+import pytest
+
+import engine
+from builder.frames import console_examples
+
+from .test_site import draw_word, fig
+
+
+def run(page, code, timeout=60000):
+    runs = fig(page, "fig-console", "runs")
+    page.locator("#fig-console textarea").fill(code)
+    page.locator("#fig-console textarea").press("Enter")
+    page.wait_for_function(f"Number(document.getElementById('fig-console').dataset.runs || 0) > {runs}", timeout=timeout)
+    return page.inner_text("#fig-console .output")
+
+
+@pytest.fixture
+def console(live_page):
+    live_page.locator("#fig-console").scroll_into_view_if_needed()
+    return live_page
+
+
+def test_examples_match_cpython(console, site_dir):
+    page = console
+    draw_word(page)  # my_strokes: the latest drawing from any figure
+    rows = page.evaluate("""async () => (await import('./runtime/pad.js')).latestWriting.rows.map((r) => r.slice())""")
+    mine = np.array(rows, dtype=np.float32).astype(np.float64)
+    model = engine.load_model(site_dir / "py" / "weights.bin")
+    examples = {e["label"]: e["code"] for e in console_examples(engine.DEFAULT_WEIGHTS.parent.parent / "article" / "cell-claims.json")}
+    for label in examples:
+        page.locator("#fig-console button.example", has_text=label).click()
+        page.wait_for_function("!document.querySelector('#fig-console button.run').disabled", timeout=60000)
+        out = page.inner_text("#fig-console .output")
+        assert "Traceback" not in out, (label, out)
+        if label.startswith("Sample a line"):
+            assert out.strip() == "(300, 3)" and page.locator("#fig-console .pictures canvas").count() == 1
+        elif label.startswith("How typical"):
+            assert float(out) == pytest.approx(engine.nll(model, mine), abs=1e-6)
+        elif label.startswith("Cells that follow x"):
+            c = engine.activations(model, mine)
+            x = np.cumsum(mine[:, 0])
+            r = np.array([np.corrcoef(c[:, k], x)[0, 1] for k in range(model.hidden)])
+            assert int(re.findall(r"\((\d+),", out)[0]) == int(np.argsort(-np.abs(np.nan_to_num(r)))[0])
+
+
+def test_endless_loop_is_stopped_and_figures_keep_working(console):
+    page = console
+    assert run(page, "40 + 2").strip() == "42"  # the console's own Python is up
+    page.locator("#fig-console textarea").fill("while True: pass")
+    t0 = page.evaluate("performance.now()")
+    page.locator("#fig-console button.run").click()
+    page.wait_for_function("document.querySelector('#fig-console .status').textContent.startsWith('Stopped')", timeout=10000)
+    assert page.evaluate("performance.now()") - t0 < 6000  # the 5 s limit, plus a little
+    assert "Traceback" not in page.inner_text("#fig-console .status")
+    assert run(page, "1 + 1").strip() == "2"  # the console is back, with a fresh namespace
+    draw_word(page)
+    page.wait_for_function("Number(document.getElementById('fig-continue').dataset.predictions || 0) > 0", timeout=10000)
+
+
+def test_del_model_and_huge_allocation_do_not_touch_the_figures(console):
+    page = console
+    assert run(page, "del model").strip() == ""
+    assert "NameError" in run(page, "model")
+    out = run(page, "np.zeros(10**10)")
+    assert "MemoryError" in out or "Maximum allowed dimension" in out
+    assert "Traceback (your code)" in out and "site-packages" not in out
+    draw_word(page)
+    page.wait_for_function("Number(document.getElementById('fig-continue').dataset.predictions || 0) > 0", timeout=10000)
