@@ -3,6 +3,7 @@
 import { model, flatten, attachFigure, fitCanvas } from "../../runtime/client.js";
 import { WritingPad, latestWriting } from "../../runtime/pad.js";
 import { loadSamples, fillPicker } from "../../runtime/samples.js";
+import { writeShared } from "../../runtime/share.js";
 
 const N_PATHS = 50;
 const MARGIN = 24; // px around the line
@@ -29,8 +30,9 @@ export async function mount(root, config) {
 
   const samples = await loadSamples(config);
   fillPicker(select, samples, config.start);
+  if (config.sample !== undefined && [...select.options].some((o) => o.value === String(config.sample))) select.value = String(config.sample);
 
-  let job = null, next = 0, playing = true, view = null, line = null, seed = 1, visible = false;
+  let job = null, next = 0, playing = true, view = null, line = null, seed = Number(config.seed ?? 1), visible = false;
   const say = attachFigure(root, () => { pad.enabled = true; restart(); });
   root.dataset.pointsDone = "0";
 
@@ -92,9 +94,14 @@ export async function mount(root, config) {
     ctx.save(); ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.clearRect(0, 0, branchCanvas.width, branchCanvas.height); ctx.restore();
   }
 
-  function restart() {
+  function restart(e) {
     if (job) job.cancel();
-    job = null; next = 0; seed++;
+    job = null; next = 0;
+    if (e) { // a reader's change: a new draw, and a link that reproduces it
+      seed++;
+      writeShared(root.id, { sample: select.value, steps: stepsSel.value, variation: varSel.value, seed });
+    }
+    root.dataset.seed = String(seed);
     own.hidden = select.value !== "own";
     line = current();
     clearBranches();
