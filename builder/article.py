@@ -25,6 +25,7 @@ from .bib import Citations, load_bib
 SHORTCODE = re.compile(r"^::: *figure +(?P<args>[^\n]+)\n(?P<caption>.*?)\n:::[ \t]*$", re.M | re.S)
 APPENDIX = "<!-- appendix -->"
 CELL_REF = re.compile(r"\[\[(cell|r):(\w+)\]\]")  # [[cell:name]] → the cell id, [[r:name]] → its held-out r
+CARD_REF = re.compile(r"\[\[card:(\w+)\]\]")  # [[card:key]] → a number from weights/card.json
 
 
 @dataclass
@@ -70,6 +71,7 @@ def load_article(folder: Path, known_figures: set[str]) -> Article:
         return f"\n\nFIGURE{len(figures) - 1}PLACEHOLDER\n\n"
 
     body = cell_refs(body, folder / "cell-claims.json")
+    body = card_refs(body, folder.parent / "weights" / "card.json")
     body = SHORTCODE.sub(figure, cites.replace(body))  # citations numbered in reading order
     main, _, appendix = body.partition(APPENDIX)
     md = markdown.Markdown(extensions=["footnotes", "tables", "toc"], extension_configs={"footnotes": {"BACKLINK_TEXT": "↩"}})
@@ -97,6 +99,21 @@ def cell_refs(text: str, claims_path: Path) -> str:
             return f"{c['confirmed_r']:+.2f}".replace("-", "−")
         return f'<a class="cell-ref" href="#fig-cells" data-cell="{c["cell"]}">cell {c["cell"]}</a>'
     return CELL_REF.sub(one, text)
+
+
+def card_refs(text: str, card_path: Path) -> str:
+    """Put the model card's measured numbers (training.export --evaluate) into the prose."""
+    if not CARD_REF.search(text):
+        return text
+    card = json.loads(card_path.read_text())
+    flat = {**card, **{k: v for k, v in card.get("provenance", {}).items() if not isinstance(v, dict)}}
+
+    def one(m):
+        if m.group(1) not in flat:
+            raise ValueError(f"the article cites [[card:{m.group(1)}]], which {card_path.name} does not hold")
+        v = flat[m.group(1)]
+        return (f"{v:.3f}".replace("-", "−") if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v))
+    return CARD_REF.sub(one, text)
 
 
 def split_front_matter(text: str) -> tuple[dict, str]:

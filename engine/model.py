@@ -78,6 +78,11 @@ class Model:
         W[1] /= sy
         b = np.array(weights.b, dtype=np.float64)
         b[2 * H:3 * H] += weights.meta["forget_bias"]
+        # Internal column order i, f, o | g, the sigmoid gates' columns halved (exact in binary):
+        # one tanh over all gates then gives σ(z) = 0.5 + 0.5·tanh(z / 2) for i, f, o.
+        cols = np.concatenate([np.arange(0, H), np.arange(2 * H, 3 * H), np.arange(3 * H, 4 * H), np.arange(H, 2 * H)])
+        half = np.concatenate([np.full(3 * H, 0.5), np.ones(H)])
+        W, b = W[:, cols] * half, b[cols] * half
         W_out, b_out = np.array(weights.W_out, dtype=np.float64), np.array(weights.b_out, dtype=np.float64)
         s = self.slices  # its outputs come back to article units: μ·s, σ·s (log σ + log s)
         W_out[:, s["mu_x"]] *= sx
@@ -95,15 +100,20 @@ class Model:
 
     def step(self, x, state: State) -> State:
         """Feed one point per batch row: x (B, 3) article units → the new state. Never mutates."""
-        z = _dot(np.asarray(x, dtype=self.dtype), self.Wx) + _dot(state.h, self.Wh) + self.b
+        z = _dot(state.h, self.Wh)
+        z += _dot(np.asarray(x, dtype=self.dtype), self.Wx)
+        z += self.b
         return self._cell(z, state.c)
 
     def _cell(self, z, c) -> State:
+        """z (B, 4H) pre-activations in the internal order i, f, o (halved) | g → the new state."""
         H = self.hidden
-        i, g = _sigmoid(z[:, :H]), np.tanh(z[:, H:2 * H])
-        f, o = _sigmoid(z[:, 2 * H:3 * H]), _sigmoid(z[:, 3 * H:])
-        c = f * c + i * g
-        return State(o * np.tanh(c), c)
+        t = np.tanh(z)
+        s = t[:, :3 * H]
+        s *= 0.5
+        s += 0.5  # σ for i, f, o in place
+        c = s[:, H:2 * H] * c + s[:, :H] * t[:, 3 * H:]
+        return State(s[:, 2 * H:] * np.tanh(c), c)
 
     def mixture(self, h) -> Mixture:
         """Hidden output (..., H) → the mixture over the next point."""

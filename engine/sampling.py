@@ -32,17 +32,22 @@ def temper(mix: Mixture, temperature) -> Mixture:
 
 
 def sample(mix: Mixture, temperature, rng: np.random.Generator) -> np.ndarray:
-    """One point per batch row of ``mix`` (pi (B, M), ...) → (B, 3) dx, dy, pen_lift."""
-    m = temper(mix, temperature)
-    B = m.pi.shape[0]
+    """One point per batch row of ``mix`` (pi (B, M), ...) → (B, 3) dx, dy, pen_lift.
+
+    The same rule as :func:`temper`, applied only where it is needed (this runs once per point).
+    """
+    t = check_temperature(temperature)
+    z = mix.log_pi / t
+    w = np.exp(z - z.max(axis=-1, keepdims=True))  # tempered weights, unnormalised
+    B = w.shape[0]
+    cdf = np.cumsum(w, axis=-1)
     u = rng.random(B)  # draw order: component, two normals, pen
-    cdf = np.cumsum(m.pi, axis=-1)
-    k = np.minimum((cdf < u[:, None] * cdf[:, -1:]).sum(axis=-1), m.pi.shape[-1] - 1)
+    k = np.minimum((cdf < u[:, None] * cdf[:, -1:]).sum(axis=-1), w.shape[-1] - 1)
     rows = np.arange(B)
-    mu, sigma, rho = m.mu[rows, k], m.sigma[rows, k], m.rho[rows, k]  # (B, 2), (B, 2), (B,)
-    z = rng.standard_normal((B, 2))
+    mu, sigma, rho = mix.mu[rows, k], mix.sigma[rows, k] * t, mix.rho[rows, k]  # (B, 2), (B, 2), (B,)
+    n = rng.standard_normal((B, 2))
     out = np.empty((B, 3))
-    out[:, 0] = mu[:, 0] + sigma[:, 0] * z[:, 0]
-    out[:, 1] = mu[:, 1] + sigma[:, 1] * (rho * z[:, 0] + np.sqrt(1.0 - rho ** 2) * z[:, 1])
-    out[:, 2] = rng.random(B) < m.eos
+    out[:, 0] = mu[:, 0] + sigma[:, 0] * n[:, 0]
+    out[:, 1] = mu[:, 1] + sigma[:, 1] * (rho * n[:, 0] + np.sqrt(1.0 - rho ** 2) * n[:, 1])
+    out[:, 2] = rng.random(B) < mix.eos
     return out

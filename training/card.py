@@ -57,11 +57,80 @@ def plot_samples(model, path: Path, n_lines: int = 4, points: int = 500) -> None
     plt.close(fig)
 
 
+CARD = """# Model card: the article's handwriting model
+
+`model.hwlstm` — the default weights of the article, trained by this repository's own pipeline.
+This file is written by `python -m training.card` from `card.json` (which `python -m training.export
+--evaluate` measures); edit the template in `training/card.py`, not this file.
+
+## Model
+Graves (2013) §4.2, unconditional handwriting: one LSTM layer of {hidden} cells (gates i, g, f, o;
++1 forget bias, no peepholes) and a {mixtures}-component bivariate Gaussian mixture density head plus
+a Bernoulli pen-lift output (121 outputs). Input and output in article units (raw IAM-OnDB tablet
+units / 40); `input_scale` = 1, so no rescaling is applied inside the engine.
+
+## Data
+IAM On-Line Handwriting Database (IAM-OnDB; Liwicki & Bunke, ICDAR 2005), line strokes, with Graves'
+split: {train_lines:,} training lines (6,754,853 points), evaluated on the {validation_lines} lines of
+`splits/validation_set.txt` (502,964 predicted points). **Licence terms of the data:** IAM-OnDB is
+free for non-commercial research; the database itself may not be redistributed. These weights are
+derived from it; no line of it is in this repository or the built site.
+
+Preprocessing: each `<Stroke>`'s points in file order, concatenated; offsets between consecutive
+points ÷ 40; `pen_lift = 1` on the offset reaching a stroke's last point; the first point's
+absolute position dropped. Nothing is clipped or smoothed, in training or in evaluation.
+
+## Training
+{hyper}
+
+{epochs} epochs, {hours:.1f} hours of wall time on 2 CPU threads (AMD EPYC, AVX2; PyTorch 2.13 CPU),
+about 8,000–12,000 points per second depending on what else ran on the machine. Whole lines are
+fed in windows with the LSTM state carried between windows (truncated BPTT), so the model trains
+from a zero state exactly as it is evaluated. `training/checkpoint.pt` holds the float16 weights
+and the schedule position to resume from (`python -m training.train --resume`).
+
+![training curve](curve.png)
+
+## Likelihood (nats per predicted point; zero start, first point input only, lower is better)
+| weights | validation NLL (857 lines) |
+|---|---|
+| float32 (exported `f4`) | {nll_float:.4f} |
+| int8 per-column (`model.hwlstm`, {bytes:,} bytes) | {nll_quantized:.4f} |
+| cost of quantization | {quantization_cost:+.4f} |
+| the 2016 article's model, same lines | −1.7297 |
+
+The test suite re-measures the committed weights on the first {subset_lines} validation lines
+({subset_points:,} points): {subset_nll_quantized:.4f}, within 0.01.
+
+Reproduce: `python -m training.evaluate --weights weights/model.hwlstm`.
+
+## Samples
+Generated from a zero state at Variation (temperature) 0.5 and 0.65, fixed seeds:
+
+![samples](samples.png)
+
+## File format
+`model.hwlstm`: 8-byte magic, a JSON header (metadata: gate order, forget bias, input scale,
+provenance; tensor table), then the tensors: the two weight matrices as int8 with one float32 scale
+per column, the biases as float32. Described in `engine/weights.py`.
+"""
+
+
+def write_readme(card: dict, path: Path) -> None:
+    prov = card["provenance"]
+    hyper = ", ".join(f"{k} {v}" for k, v in prov["hyperparameters"].items())
+    text = CARD.format(hidden=prov["hyperparameters"]["hidden"], mixtures=prov["hyperparameters"]["mixtures"],
+                       hyper="Adam, gradient-norm clipping, linear warm-up then cosine decay; " + hyper + ".",
+                       epochs=prov["epochs"], hours=prov["train_seconds"] / 3600, **card)
+    path.write_text(text)
+
+
 def main():
     card = json.loads((WEIGHTS / "card.json").read_text())
     plot_curve(card, WEIGHTS / "curve.png")
     plot_samples(engine.load_model(), WEIGHTS / "samples.png")
-    print(f"wrote {WEIGHTS / 'curve.png'} and {WEIGHTS / 'samples.png'}")
+    write_readme(card, WEIGHTS / "README.md")
+    print(f"wrote {WEIGHTS / 'curve.png'}, {WEIGHTS / 'samples.png'} and {WEIGHTS / 'README.md'}")
 
 
 if __name__ == "__main__":
