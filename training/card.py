@@ -72,7 +72,7 @@ units / 40); `input_scale` = 1, so no rescaling is applied inside the engine.
 ## Data
 IAM On-Line Handwriting Database (IAM-OnDB; Liwicki & Bunke, ICDAR 2005), line strokes, with Graves'
 split: {train_lines:,} training lines (6,754,853 points), evaluated on the {validation_lines} lines of
-`splits/validation_set.txt` (502,964 predicted points). **Licence terms of the data:** IAM-OnDB is
+`splits/validation_set.txt` ({validation_points:,} predicted points). **Licence terms of the data:** IAM-OnDB is
 free for non-commercial research; the database itself may not be redistributed. These weights are
 derived from it; no line of it is in this repository or the built site.
 

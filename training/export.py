@@ -83,9 +83,10 @@ def write_card(weights, data: bytes, meta: dict, args) -> None:
     sub_q, n_sub = evaluate_weights(data, args.data, args.split, limit=SUBSET)
     from .data import load_split
     from .evaluate import CACHE
-    train_lines = len(load_split(args.data, Path(args.split).with_name("training_set.txt"), cache_dir=CACHE,
-                                 progress=False).lines)
-    card = {"train_lines": train_lines, "validation_lines": n, "nll_float": round(full_f, 4), "nll_quantized": round(full_q, 4),
+    lines = {name: len(load_split(args.data, Path(args.split).with_name(f"{name}_set.txt"), cache_dir=CACHE,
+                                  progress=False).lines) for name in ("training", "validation")}
+    card = {"train_lines": lines["training"], "validation_lines": lines["validation"], "validation_points": n,
+            "nll_float": round(full_f, 4), "nll_quantized": round(full_q, 4),
             "quantization_cost": round(full_q - full_f, 4), "subset_lines": SUBSET, "subset_points": n_sub,
             "subset_nll_quantized": round(sub_q, 5), "bytes": len(data), "encoding": args.encoding,
             "curve": meta.get("curve", []), "provenance": weights.meta["provenance"]}
