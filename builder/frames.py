@@ -164,7 +164,10 @@ def frame_console(model, settings: dict) -> dict:
     import json
     from pathlib import Path
     claims = Path(__file__).resolve().parent.parent / "article" / "cell-claims.json"
-    return {"examples_json": json.dumps(console_examples(claims)).replace("</", "<\\/")}
+    pts, _ = engine.generate(model, 300, 0.6, seed=1)  # what the first example draws
+    origin = fit_origin(pts, 900.0, 160.0)
+    return {"examples_json": json.dumps(console_examples(claims)).replace("</", "<\\/"),
+            "svg": svg([(pts, origin, "ink")], 900.0, 160.0, "A line the model wrote: what the console's first example draws")}
 
 
 def frame_curve(model, settings: dict) -> dict:

@@ -1,6 +1,6 @@
 // fig-paths: at every point of a line, 50 short continuations sampled by the model, coloured by
 // the way they veer from the real line (green: right, orange: left), computed live, point by point.
-import { model, flatten, attachFigure, fitCanvas } from "../../runtime/client.js";
+import { model, flatten, attachFigure, fitCanvas, prefersReducedMotion } from "../../runtime/client.js";
 import { WritingPad, latestWriting } from "../../runtime/pad.js";
 import { loadSamples, fillPicker } from "../../runtime/samples.js";
 import { writeShared } from "../../runtime/share.js";
@@ -32,7 +32,7 @@ export async function mount(root, config) {
   fillPicker(select, samples, config.start);
   if (config.sample !== undefined && [...select.options].some((o) => o.value === String(config.sample))) select.value = String(config.sample);
 
-  let job = null, next = 0, playing = true, view = null, line = null, seed = Number(config.seed ?? 1), visible = false;
+  let job = null, next = 0, playing = !prefersReducedMotion(), view = null, line = null, seed = Number(config.seed ?? 1), visible = false;
   const say = attachFigure(root, () => { pad.enabled = true; restart(); });
   root.dataset.pointsDone = "0";
 
@@ -135,6 +135,8 @@ export async function mount(root, config) {
     });
   }
 
+  playBtn.textContent = playing ? "Pause" : "Play"; // reduced motion: drawing waits for Play
+  playBtn.setAttribute("aria-pressed", String(playing));
   fitCanvas(branchCanvas, () => { if (view) restart(); });
   new IntersectionObserver((entries) => { // compute only while the figure is on screen
     visible = entries[0].isIntersecting;
