@@ -7,14 +7,13 @@ medians over --runs page loads. Needs `npm ci` and Debian's chromium (as `make t
 """
 from __future__ import annotations
 
-import argparse
 import gzip
 import statistics
 import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-from common import chromium, served, site_folder
+from common import parse_args, chromium, served, site_folder
 
 LONGTASKS = """window.__long = []; new PerformanceObserver((l) => {
   for (const e of l.getEntries()) window.__long.push(e.duration); }).observe({entryTypes: ['longtask']});"""
@@ -39,10 +38,7 @@ def transfer(site: Path, paths: set[str]) -> tuple[int, int]:
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--site")
-    p.add_argument("--runs", type=int, default=5)
-    args = p.parse_args()
+    args = parse_args(__doc__, runs=5)
     site = site_folder(args.site)
     cold, warm, b1, b50, longest, paths = [], [], [], [], [], set()
     with chromium() as browser, served(site) as url:

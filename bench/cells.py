@@ -5,7 +5,6 @@ build-time ordering (fresh and cached).
 """
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import tempfile
@@ -14,7 +13,7 @@ from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from common import chromium, ready_page, served, site_folder  # noqa: E402
+from common import parse_args, chromium, ready_page, served, site_folder  # noqa: E402
 
 import engine  # noqa: E402
 from builder import cells, frames  # noqa: E402
@@ -38,10 +37,7 @@ DRAG = """() => {
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--site")
-    p.add_argument("--runs", type=int, default=5)
-    args = p.parse_args()
+    args = parse_args(__doc__, runs=5)
     site = site_folder(args.site)
     weights = (site / "py" / "weights.bin").read_bytes()
     model = engine.load_model(weights)

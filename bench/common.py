@@ -13,6 +13,15 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+def parse_args(doc: str, runs: int):
+    """The browser benchmarks' shared options: --site DIR (else build one), --runs N."""
+    import argparse
+    p = argparse.ArgumentParser(description=doc)
+    p.add_argument("--site", help="a built site to measure (default: build one into a temporary folder)")
+    p.add_argument("--runs", type=int, default=runs, help="repetitions; medians are printed")
+    return p.parse_args()
+
+
 def site_folder(path: str | None) -> Path:
     if path:
         return Path(path)

@@ -7,14 +7,13 @@ progressive drawing in points of the line per second.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from common import chromium, ready_page, served, site_folder  # noqa: E402
+from common import parse_args, chromium, ready_page, served, site_folder  # noqa: E402
 
 import engine  # noqa: E402
 from engine.paths import possible_paths  # noqa: E402
@@ -27,10 +26,7 @@ JS = """async ([flat, steps]) => {
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--site")
-    p.add_argument("--runs", type=int, default=3)
-    args = p.parse_args()
+    args = parse_args(__doc__, runs=3)
     site = site_folder(args.site)
     model = engine.load_model(site / "py" / "weights.bin")
     line, _ = engine.generate(model, 600, 0.5, seed=0)

@@ -155,6 +155,18 @@ export function fitCanvas(canvas, draw) {
   fit();
 }
 
+// Absolute points of a line (flat T × 3) and the scale (≤ PX_PER_UNIT) and offset that fit it in
+// a w × h box with a margin, centred vertically and, if `centre`, horizontally.
+export function fitLine(flat, w, h, margin, centre) {
+  const n = flat.length / 3, xs = new Float32Array(n), ys = new Float32Array(n);
+  let x = 0, y = 0;
+  for (let i = 0; i < n; i++) { x += flat[3 * i]; y += flat[3 * i + 1]; xs[i] = x; ys[i] = y; }
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const s = Math.min(PX_PER_UNIT, (w - 2 * margin) / Math.max(1e-6, x1 - x0), (h - 2 * margin) / Math.max(1e-6, y1 - y0));
+  const ox = margin - x0 * s + (centre ? ((w - 2 * margin) - (x1 - x0) * s) / 2 : 0);
+  return { xs, ys, s, ox, oy: h / 2 - ((y0 + y1) / 2) * s };
+}
+
 // Draw strokes (flat T × 3, article units) from an origin in CSS px; returns the end point.
 export function drawStrokes(ctx, flat, origin, start = 0, end = flat.length / 3, scale = PX_PER_UNIT) {
   let x = origin.x, y = origin.y, penUp = false;

@@ -1,6 +1,6 @@
 // fig-cells: every cell of the model along a line, as a heatmap (one row per cell, one column per
 // point), rows in the build's 1-D t-SNE order or unsorted; pick a cell to colour the line by it.
-import { model, flatten, attachFigure, fitCanvas } from "../../runtime/client.js";
+import { model, flatten, attachFigure, fitCanvas, fitLine } from "../../runtime/client.js";
 import { WritingPad, latestWriting } from "../../runtime/pad.js";
 import { loadSamples, fillPicker } from "../../runtime/samples.js";
 
@@ -80,12 +80,7 @@ export async function mount(root, config) {
     hctx.fillStyle = "rgba(0, 0, 0, 0.5)";
     hctx.fillRect(step * cw, 0, Math.max(1, cw), hr.height);
     // the line, each segment coloured by the chosen cell
-    const xs = [], ys = [];
-    let x = 0, y = 0;
-    for (let t = 0; t < T; t++) { x += line[3 * t]; y += line[3 * t + 1]; xs.push(x); ys.push(y); }
-    const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-    const s = Math.min(18, (sr.width - 20) / Math.max(1e-6, x1 - x0), (sr.height - 20) / Math.max(1e-6, y1 - y0));
-    const ox = 10 - x0 * s, oy = sr.height / 2 - ((y0 + y1) / 2) * s;
+    const { xs, ys, s, ox, oy } = fitLine(line, sr.width, sr.height, 10, false);
     sctx.lineWidth = 3; sctx.lineCap = "round";
     for (let t = 1; t < T; t++) {
       if (line[3 * (t - 1) + 2] > 0.5) continue; // pen was up on the way to point t

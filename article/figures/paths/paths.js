@@ -1,6 +1,6 @@
 // fig-paths: at every point of a line, 50 short continuations sampled by the model, coloured by
 // the way they veer from the real line (green: right, orange: left), computed live, point by point.
-import { model, flatten, attachFigure, fitCanvas, prefersReducedMotion } from "../../runtime/client.js";
+import { model, flatten, attachFigure, fitCanvas, fitLine, prefersReducedMotion } from "../../runtime/client.js";
 import { WritingPad, latestWriting } from "../../runtime/pad.js";
 import { loadSamples, fillPicker } from "../../runtime/samples.js";
 import { writeShared } from "../../runtime/share.js";
@@ -41,16 +41,6 @@ export async function mount(root, config) {
     const rows = pad.rows.length ? pad.rows : latestWriting.rows;
     return rows.length > 1 ? flatten(rows) : null;
   };
-
-  function layout(flat, w, h) {
-    // absolute points, then a scale and offset that fit the line into the canvas
-    const n = flat.length / 3, xs = new Float32Array(n), ys = new Float32Array(n);
-    let x = 0, y = 0;
-    for (let i = 0; i < n; i++) { x += flat[3 * i]; y += flat[3 * i + 1]; xs[i] = x; ys[i] = y; }
-    const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-    const s = Math.min(18, (w - 2 * MARGIN) / Math.max(1e-6, x1 - x0), (h - 2 * MARGIN) / Math.max(1e-6, y1 - y0));
-    return { xs, ys, s, ox: MARGIN - x0 * s + ((w - 2 * MARGIN) - (x1 - x0) * s) / 2, oy: h / 2 - ((y0 + y1) / 2) * s };
-  }
 
   function drawLine() {
     const ctx = lineCanvas.getContext("2d");
@@ -107,7 +97,7 @@ export async function mount(root, config) {
     clearBranches();
     root.dataset.pointsDone = "0";
     const r = branchCanvas.getBoundingClientRect();
-    view = line ? layout(line, r.width, r.height) : null;
+    view = line ? fitLine(line, r.width, r.height, MARGIN, true) : null;
     drawLine();
     if (!line) { say("Write a word in the box below, then press “Show paths”."); return; }
     say("");
