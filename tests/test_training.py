@@ -75,6 +75,8 @@ def test_tiny_training_run_lowers_the_loss(corpus, tmp_path):
     assert len(curve) == 4 and curve[-1] < curve[0] - 0.2, curve
     first = train.main(args[:-1] + ["--epochs", "5", "--resume", "--quiet"])  # continues, not restarts
     assert first["epoch"] == 5 and len(first["curve"]) == 5
+    assert [ph["epochs"] for ph in first["phases"]] == [[1, 4], [5, 5]]  # the model card's stretches
+    assert first["phases"][0]["device"].startswith("CPU") and first["phases"][0]["hyperparameters"]["batch"] == 4
     state, _ = export.load_checkpoint(tmp_path / "compact.pt")
     assert engine.Model(export.to_weights(state)).hidden == 32
 
@@ -111,3 +113,36 @@ def test_torch_and_engine_agree_on_exported_weights():
     np.testing.assert_allclose(mix.rho, rho.numpy(), atol=1e-5)
     np.testing.assert_allclose(mix.eos, torch.sigmoid(eos_logit).numpy(), atol=1e-5)
     assert engine.nll(model, line) == pytest.approx(-lp.mean().item(), abs=1e-5)
+
+
+def test_pack_round_trips_the_split(corpus, tmp_path):
+    packed = data.pack(corpus, [corpus / "train.txt", corpus / "val.txt"], tmp_path / "p.npz", progress=False)
+    for split in ("train.txt", "val.txt"):
+        a = data.load_split(corpus, corpus / split, progress=False)
+        b = data.load_split(packed, corpus / split)
+        assert b.names == a.names
+        for x, y in zip(a.lines, b.lines):
+            np.testing.assert_array_equal(x, y)
+    assert len(data.load_split(packed, corpus / "train.txt").skipped) == 2  # the bad files never made it in
+
+
+def test_augment_changes_training_lines_only_by_a_bounded_affine_map():
+    line = np.array([[1.0, 2.0, 0], [3.0, -1.0, 1], [0.5, 0.0, 0]], np.float32)
+    rng = np.random.default_rng(0)
+    assert train.augment(line, rng, 0.0) is line
+    out = train.augment(line, rng, 0.1)
+    np.testing.assert_array_equal(out[:, 2], line[:, 2])
+    assert not np.allclose(out[:, :2], line[:, :2])
+    ratio = out[:, 1] / np.where(line[:, 1] == 0, 1, line[:, 1])
+    assert np.all(np.abs(ratio[line[:, 1] != 0] - ratio[0]) < 1e-6) and np.exp(-0.1) <= ratio[0] <= np.exp(0.1)
+
+
+def test_dropout_is_training_only():
+    torch.manual_seed(0)
+    plain, dropped = HandwritingModel(16, 2), HandwritingModel(16, 2, dropout=0.5)
+    dropped.load_state_dict(plain.state_dict())  # dropout adds no parameters: same checkpoint format
+    x = torch.randn(2, 7, 3)
+    dropped.eval()
+    torch.testing.assert_close(dropped(x)[0], plain(x)[0])
+    dropped.train()
+    assert not torch.allclose(dropped(x)[0], plain(x)[0])

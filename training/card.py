@@ -25,12 +25,17 @@ REFERENCE_2016 = -1.730  # the 2016 model on the same 857 validation lines (ORIG
 
 def plot_curve(card: dict, path: Path) -> None:
     curve = card["curve"]
-    hours = [c["seconds"] / 3600 for c in curve]
+    epochs = [c["epoch"] for c in curve]
     fig, ax = plt.subplots(figsize=(6, 3.4), dpi=120)
-    ax.plot(hours, [c["train_nll"] for c in curve], "o-", label="training (running mean)", color="#999")
-    ax.plot(hours, [c["val_nll"] for c in curve], "o-", label="validation (857 lines)", color="#d62728")
+    ax.plot(epochs, [c["train_nll"] for c in curve], "o-", ms=3, label="training (running mean)", color="#999")
+    ax.plot(epochs, [c["val_nll"] for c in curve], "o-", ms=3, label="validation (857 lines)", color="#d62728")
     ax.axhline(REFERENCE_2016, color="#1f77b4", ls="--", lw=1, label="2016 model, same lines")
-    ax.set_xlabel("training time (hours, 2 CPU threads)")
+    for i, ph in enumerate(card["provenance"].get("phases", [])):
+        lo, hi = ph["epochs"]
+        ax.axvspan(lo - 0.5, hi + 0.5, color="#000", alpha=0.04 * (1 + i % 2), lw=0)
+        ax.text((lo + hi) / 2, 0.02, ph["device"].replace("NVIDIA ", ""), fontsize=7, ha="center",
+                transform=ax.get_xaxis_transform(), color="#555")
+    ax.set_xlabel("epoch")
     ax.set_ylabel("NLL (nats per point)")
     ax.set_ylim(min(-2.0, min(c["val_nll"] for c in curve) - 0.05), max(0.0, curve[0]["val_nll"] + 0.1))
     ax.grid(alpha=0.3)
@@ -81,13 +86,16 @@ points ÷ 40; `pen_lift = 1` on the offset reaching a stroke's last point; the f
 absolute position dropped. Nothing is clipped or smoothed, in training or in evaluation.
 
 ## Training
-{hyper}
+{epochs} epochs in all, {hours:.1f} hours of wall time, in these stretches (each one
+`python -m training.train` call; the kept weights are those of the best validation score):
 
-{epochs} epochs, {hours:.1f} hours of wall time on 2 CPU threads (AMD EPYC, AVX2; PyTorch 2.13 CPU),
-about 8,000–12,000 points per second depending on what else ran on the machine. Whole lines are
-fed in windows with the LSTM state carried between windows (truncated BPTT), so the model trains
-from a zero state exactly as it is evaluated. `training/checkpoint.pt` holds the float16 weights
-and the schedule position to resume from (`python -m training.train --resume`).
+{phases}
+
+Adam, gradient-norm clipping, linear warm-up then cosine decay (over the epochs, or over the wall
+time of a fixed GPU loan with `--time-schedule`). Whole lines are fed in windows with the LSTM state
+carried between windows (truncated BPTT), so the model trains from a zero state exactly as it is
+evaluated. `training/checkpoint.pt` holds the float16 weights and the schedule position to resume
+from (`python -m training.train --resume`; on a GPU, `training/device.sh`).
 
 ![training curve](curve.png)
 
@@ -116,12 +124,24 @@ per column, the biases as float32. Described in `engine/weights.py`.
 """
 
 
+def phase_table(prov: dict) -> str:
+    rows = ["| epochs | machine | wall time | batch | peak lr | schedule | regularisation |", "|---|---|---|---|---|---|---|"]
+    for ph in prov.get("phases") or [{"device": "?", "epochs": [1, prov["epochs"]], "seconds": prov["train_seconds"],
+                                      "hyperparameters": prov["hyperparameters"]}]:
+        hp = ph["hyperparameters"]
+        sched = (f"cosine over {hp['max_minutes']:g} min" if hp.get("time_schedule")
+                 else f"cosine over {hp['epochs']} epochs")
+        reg = ", ".join(f"{k} {hp[k]:g}" for k in ("dropout", "augment") if hp.get(k)) or "none"
+        minutes = ph["seconds"] / 60
+        rows.append(f"| {ph['epochs'][0]}–{ph['epochs'][1]} | {ph['device']} | {minutes:.0f} min | {hp['batch']} "
+                    f"| {hp['lr']:g} | {sched} | {reg} |")
+    return "\n".join(rows)
+
+
 def write_readme(card: dict, path: Path) -> None:
     prov = card["provenance"]
-    hyper = ", ".join(f"{k} {v}" for k, v in prov["hyperparameters"].items())
     text = CARD.format(hidden=prov["hyperparameters"]["hidden"], mixtures=prov["hyperparameters"]["mixtures"],
-                       hyper="Adam, gradient-norm clipping, linear warm-up then cosine decay; " + hyper + ".",
-                       epochs=prov["epochs"], hours=prov["train_seconds"] / 3600, **card)
+                       phases=phase_table(prov), epochs=prov["epochs"], hours=prov["train_seconds"] / 3600, **card)
     path.write_text(text)
 
 

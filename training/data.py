@@ -88,11 +88,14 @@ def load_split(source: str | os.PathLike, split: str | os.PathLike,
                cache_dir: str | os.PathLike | None = None, progress: bool = True) -> Dataset:
     """Read the lines listed in ``split`` (archive paths, one per line) from ``source``.
 
-    ``source`` is a lineStrokes folder (or its parent) or a tar archive of any compression.
-    A malformed, empty or missing file is skipped and counted in ``Dataset.skipped``.
-    Parsed results are cached as .npz in ``cache_dir`` (keyed by source, size and split).
+    ``source`` is a lineStrokes folder (or its parent), a tar archive of any compression, or a
+    pack written by ``pack()`` (``.npz``). A malformed, empty or missing file is skipped and
+    counted in ``Dataset.skipped``. Parsed results are cached as .npz in ``cache_dir`` (keyed by
+    source, size and split).
     """
     source, names = Path(source), _read_split(split)
+    if source.suffix == ".npz":
+        return _from_pack(source, names)
     cache = _cache_path(source, names, cache_dir)
     if cache is not None and cache.exists():
         return _load_cache(cache)
@@ -136,3 +139,60 @@ def _load_cache(path: Path) -> Dataset:
     with np.load(path) as z:
         parts = np.split(z["data"], np.cumsum(z["lengths"])[:-1]) if len(z["lengths"]) else []
         return Dataset(list(map(str, z["names"])), list(parts), list(map(str, z["skipped"])))
+
+
+def pack(source: str | os.PathLike, splits: list, out: str | os.PathLike, progress: bool = True) -> Path:
+    """Write the lines of ``splits`` into one small compressed .npz (raw int16 offsets, int8 pen).
+
+    A pack is what travels to a GPU machine (`training/device.sh`): a few MB that load in a
+    second, where parsing the XML archive takes minutes. Never commit or publish one: it is
+    IAM-OnDB data under its licence.
+    """
+    names, lines = [], []
+    for split in splits:
+        ds = load_split(source, split, progress=progress)
+        names += ds.names
+        lines += ds.lines
+    seen = dict(zip(names, lines))  # a line in two splits is stored once
+    xy = np.rint(np.concatenate(list(seen.values()))[:, :2] * UNITS_PER_ARTICLE_UNIT)
+    if np.abs(xy).max() > np.iinfo(np.int16).max:
+        raise ValueError("an offset does not fit int16")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out, names=np.array(list(seen)), lengths=np.array([len(x) for x in seen.values()]),
+                        xy=xy.astype(np.int16), pen=np.concatenate(list(seen.values()))[:, 2].astype(np.int8))
+    return out
+
+
+def _from_pack(path: Path, names: list[str]) -> Dataset:
+    with np.load(path) as z:
+        xy, pen, lengths = z["xy"], z["pen"], z["lengths"]
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        index = {str(n): i for i, n in enumerate(z["names"])}
+    ds = Dataset()
+    for n in names:
+        i = index.get(n)
+        if i is None:
+            ds.skipped.append(f"{n}: not in the pack {path.name}")
+            continue
+        a, b = offsets[i], offsets[i + 1]
+        line = np.empty((b - a, 3), np.float32)
+        line[:, :2] = xy[a:b] / UNITS_PER_ARTICLE_UNIT
+        line[:, 2] = pen[a:b]
+        ds.names.append(n)
+        ds.lines.append(line)
+    return ds
+
+
+if __name__ == "__main__":
+    import argparse
+
+    ap = argparse.ArgumentParser(description="python -m training.data pack OUT.npz: pack splits for a GPU machine")
+    ap.add_argument("command", choices=["pack"])
+    ap.add_argument("out")
+    ap.add_argument("--data", default=str(DEFAULT_DATA / "lineStrokes-all.tar.xz"))
+    ap.add_argument("--splits", nargs="+", default=[str(DEFAULT_DATA / "splits" / f"{n}_set.txt")
+                                                    for n in ("training", "validation")])
+    a = ap.parse_args()
+    path = pack(a.data, a.splits, a.out)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")

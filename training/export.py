@@ -53,7 +53,7 @@ def provenance(meta: dict) -> dict:
             "epochs": meta.get("epoch"), "steps": meta.get("step"), "train_seconds": round(meta.get("seconds", 0)),
             "hyperparameters": {k: args.get(k) for k in ("batch", "window", "lr", "min_lr", "warmup", "clip",
                                                           "epochs", "seed", "hidden", "mixtures")},
-            "exported": datetime.date.today().isoformat()}
+            "phases": meta.get("phases", []), "exported": datetime.date.today().isoformat()}
 
 
 def main(argv=None):

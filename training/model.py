@@ -16,10 +16,11 @@ LOG_2PI = math.log(2 * math.pi)
 
 
 class HandwritingModel(nn.Module):
-    def __init__(self, hidden: int = 500, mixtures: int = 20):
+    def __init__(self, hidden: int = 500, mixtures: int = 20, dropout: float = 0.0):
         super().__init__()
         self.hidden, self.mixtures = hidden, mixtures
         self.lstm = nn.LSTM(3, hidden, batch_first=True)
+        self.drop = nn.Dropout(dropout)  # on the cells' output, training only: the engine never sees it
         self.head = nn.Linear(hidden, 1 + 6 * mixtures)
         with torch.no_grad():  # forget gate starts open, as the engine's +1 does
             self.lstm.bias_ih_l0[hidden:2 * hidden].fill_(1.0)
@@ -28,7 +29,7 @@ class HandwritingModel(nn.Module):
     def forward(self, x: torch.Tensor, state=None):
         """x (B, T, 3) inputs → (y (B, T, 1 + 6M) raw outputs, (h, c), every step's h (B, T, H))."""
         hs, state = self.lstm(x, state)
-        return self.head(hs), state, hs
+        return self.head(self.drop(hs)), state, hs
 
 
 def split_outputs(y: torch.Tensor, temperature: float = 1.0):

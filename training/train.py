@@ -7,9 +7,12 @@
 Whole lines, batched by similar length, are fed in windows of ``--window`` points with the
 LSTM state carried from one window to the next (truncated backpropagation through time), so
 every line is seen from a zero state exactly as ``engine.nll`` evaluates it. Adam, gradient-norm
-clipping, linear warm-up then cosine decay. A full checkpoint (optimizer included) is written to
-the run folder each epoch, and a compact one (float16 weights + schedule position, ~2 MB) to
-``training/checkpoint.pt``, which is the one to commit to carry training across sessions.
+clipping, linear warm-up then cosine decay over ``--epochs`` (or, with ``--time-schedule``, over
+the wall time ``--max-minutes``: the schedule a fixed-length GPU loan needs, where throughput is not
+known in advance; a timed run is not bit-reproducible). A full checkpoint (optimizer included) is
+written to the run folder each evaluation, and a compact one (float16 weights + schedule position,
+~2 MB) to ``training/checkpoint.pt`` whenever validation improves: the one to commit to carry
+training across sessions.
 """
 from __future__ import annotations
 
@@ -52,16 +55,23 @@ def parse_args(argv=None):
     p.add_argument("--limit", type=int, default=0, help="use only the first N lines of each split (smoke runs)")
     p.add_argument("--max-steps", type=int, default=0, help="stop after this many optimizer steps (0 = schedule end)")
     p.add_argument("--max-minutes", type=float, default=0, help="stop after the epoch that passes this wall time")
+    p.add_argument("--time-schedule", action="store_true",
+                   help="cosine over --max-minutes of wall time instead of --epochs; stops mid-epoch when time is up")
+    p.add_argument("--dropout", type=float, default=0.0, help="dropout on the cells' output before the head (training only)")
+    p.add_argument("--augment", type=float, default=0.0,
+                   help="random per-line scale exp(±a) in x and y and slant ±a, training lines only (0 = off)")
+    p.add_argument("--eval-every", type=int, default=1, help="evaluate (and checkpoint) every N epochs")
     p.add_argument("--resume", action="store_true", help="continue from run-dir/full.pt, else from the compact checkpoint")
     p.add_argument("--quiet", action="store_true")
     return p.parse_args(argv)
 
 
-def lr_at(step: int, total: int, args) -> float:
-    """Linear warm-up to ``args.lr``, then cosine decay to ``args.min_lr`` at ``total`` steps."""
+def lr_at(step: int, total: int, args, fraction: float | None = None) -> float:
+    """Linear warm-up to ``args.lr``, then cosine decay to ``args.min_lr`` at ``total`` steps
+    (or at ``fraction`` = 1 of the time budget, when given)."""
     if step < args.warmup:
         return args.lr * (step + 1) / args.warmup
-    t = min(1.0, (step - args.warmup) / max(1, total - args.warmup))
+    t = min(1.0, (step - args.warmup) / max(1, total - args.warmup)) if fraction is None else min(1.0, fraction)
     return args.min_lr + 0.5 * (args.lr - args.min_lr) * (1 + math.cos(math.pi * t))
 
 
@@ -74,6 +84,21 @@ def batches(ds: Dataset, batch: int, rng: np.random.Generator):
         chunk = sorted(order[i:i + pool], key=lambda j: len(ds.lines[j]))
         out += [chunk[k:k + batch] for k in range(0, len(chunk), batch)]
     return [out[i] for i in rng.permutation(len(out))]
+
+
+def augment(line: np.ndarray, rng: np.random.Generator, amount: float) -> np.ndarray:
+    """A random affine change of one line's offsets: scale exp(±amount) per axis, slant ±amount.
+
+    dx' = sx (dx + k dy), dy' = sy dy; pen lifts unchanged. Validation never sees it.
+    """
+    if amount <= 0:
+        return line
+    sx, sy = np.exp(rng.uniform(-amount, amount, 2))
+    k = rng.uniform(-amount, amount)
+    out = line.copy()
+    out[:, 0] = sx * (line[:, 0] + k * line[:, 1])
+    out[:, 1] = sy * line[:, 1]
+    return out
 
 
 def pad(lines: list[np.ndarray]):
@@ -153,7 +178,7 @@ def main(argv=None) -> dict:
     train, val = load_data(args)
     run_dir = Path(args.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    model = HandwritingModel(args.hidden, args.mixtures).to(device)
+    model = HandwritingModel(args.hidden, args.mixtures, args.dropout).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     meta = {"step": 0, "epoch": 0, "seconds": 0.0, "curve": [], "args": vars(args)}
     if args.resume:
@@ -163,17 +188,36 @@ def main(argv=None) -> dict:
     total = args.epochs * steps_per_epoch * max(1, round(n_windows))
     print(f"{len(train.lines)} training lines ({train.n_points:,} points), {len(val.lines)} validation; "
           f"{steps_per_epoch} batches per epoch, schedule {total} steps, device {device}", flush=True)
-    t_start = time.time()
+    if args.time_schedule and not args.max_minutes:
+        raise SystemExit("--time-schedule needs --max-minutes")
+    clock = {"start": time.time(), "budget": 60 * args.max_minutes, "first_step": meta["step"]}
+    phases, first_epoch, seconds0 = meta.get("phases", []), meta["epoch"] + 1, meta["seconds"]
+    best = min((c["val_nll"] for c in meta["curve"]), default=math.inf)
     while meta["epoch"] < args.epochs and not (args.max_steps and meta["step"] >= args.max_steps):
-        if args.max_minutes and time.time() - t_start > 60 * args.max_minutes:
+        if args.max_minutes and time.time() - clock["start"] > clock["budget"]:
             print(f"stopping: --max-minutes {args.max_minutes} reached", flush=True)
             break
-        meta = _epoch(model, opt, train, val, args, device, meta, total)
+        meta = _epoch(model, opt, train, val, args, device, meta, total, clock)
+        if not meta["curve"] or meta["curve"][-1]["epoch"] != meta["epoch"]:
+            continue  # not an evaluation epoch
+        meta["phases"] = phases + [phase_record(args, device, first_epoch, meta, seconds0)]
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "meta": meta}, run_dir / "full.pt")
-        if args.compact:
+        if args.compact and meta["curve"][-1]["val_nll"] < best:
+            best = meta["curve"][-1]["val_nll"]
             save_compact(Path(args.compact), model, meta)
         (run_dir / "curve.json").write_text(json.dumps(meta["curve"], indent=0))
     return meta
+
+
+HYPER = ("batch", "window", "lr", "min_lr", "warmup", "clip", "epochs", "time_schedule", "max_minutes",
+         "dropout", "augment", "seed", "hidden", "mixtures")
+
+
+def phase_record(args, device, first_epoch: int, meta: dict, seconds0: float) -> dict:
+    """One stretch of training (one invocation) for the model card: where, how long, how."""
+    where = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {args.threads} threads"
+    return {"device": where, "epochs": [first_epoch, meta["epoch"]], "seconds": round(meta["seconds"] - seconds0, 1),
+            "torch": str(torch.__version__), "hyperparameters": {k: getattr(args, k) for k in HYPER}}
 
 
 def _resume(model, opt, run_dir: Path, compact: Path | None, meta: dict) -> dict:
@@ -192,16 +236,24 @@ def _resume(model, opt, run_dir: Path, compact: Path | None, meta: dict) -> dict
     raise SystemExit(f"--resume: neither {full} nor {compact} exists")
 
 
-def _epoch(model, opt, train, val, args, device, meta, total) -> dict:
+def _epoch(model, opt, train, val, args, device, meta, total, clock) -> dict:
     rng = np.random.default_rng([args.seed, meta["epoch"]])  # same seed + epoch → same batches
     bs = batches(train, args.batch, rng)
     t0, pts, run_loss = time.time(), 0.0, None
     for i, idx in enumerate(bs):
         if args.max_steps and meta["step"] >= args.max_steps:
             break
+        if args.time_schedule:
+            fraction = (time.time() - clock["start"]) / clock["budget"]
+            if fraction >= 1:
+                break
+            lr = lr_at(meta["step"] - clock["first_step"], total, args, fraction)
+        else:
+            lr = lr_at(meta["step"], total, args)
         for g in opt.param_groups:
-            g["lr"] = lr_at(meta["step"], total, args)
-        lp, n = run_batch(model, [train.lines[j] for j in idx], args.window, device, opt, args.clip)
+            g["lr"] = lr
+        lines = [augment(train.lines[j], rng, args.augment) for j in idx]
+        lp, n = run_batch(model, lines, args.window, device, opt, args.clip)
         meta["step"] += math.ceil(max(len(train.lines[j]) for j in idx) / args.window)
         pts += n
         run_loss = -lp / n if run_loss is None else 0.98 * run_loss - 0.02 * lp / n
@@ -209,9 +261,15 @@ def _epoch(model, opt, train, val, args, device, meta, total) -> dict:
             el = time.time() - t0
             print(f"\repoch {meta['epoch'] + 1}/{args.epochs} [{i + 1}/{len(bs)}] loss {run_loss:.3f} "
                   f"lr {opt.param_groups[0]['lr']:.2e} {pts / el:,.0f} pts/s", end="", flush=True)
-    el = time.time() - t0
-    v = evaluate(model, val, device)
+    el, run_loss = time.time() - t0, math.nan if run_loss is None else run_loss
     meta = {**meta, "epoch": meta["epoch"] + 1, "seconds": meta["seconds"] + el}
+    last = ((args.time_schedule and time.time() - clock["start"] >= clock["budget"]) or meta["epoch"] >= args.epochs
+            or (args.max_steps and meta["step"] >= args.max_steps))
+    if meta["epoch"] % args.eval_every and not last:
+        print(f"\repoch {meta['epoch']} train {run_loss:.4f} lr {opt.param_groups[0]['lr']:.2e} "
+              f"({pts / el:,.0f} pts/s)" + " " * 30, flush=True)
+        return meta
+    v = evaluate(model, val, device)
     meta["curve"] = meta["curve"] + [{"epoch": meta["epoch"], "step": meta["step"], "train_nll": run_loss,
                                       "val_nll": v, "seconds": round(meta["seconds"], 1)}]
     print(f"\repoch {meta['epoch']}/{args.epochs} train {run_loss:.4f} val {v:.4f} nats/pt "
