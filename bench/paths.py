@@ -3,7 +3,8 @@
     python bench/paths.py [--site DIR] [--runs 3]
 
 50 branches per point at Steps 1, 4 and 8, Variation 0.5. Prints medians of --runs, and the rate of
-progressive drawing in points of the line per second.
+progressive drawing in points of the line per second: in the model worker alone, and spread over
+the model worker and its helpers (what fig-paths does: one worker per core, at most 4).
 """
 from __future__ import annotations
 
@@ -18,11 +19,19 @@ from common import parse_args, chromium, ready_page, served, site_folder  # noqa
 import engine  # noqa: E402
 from engine.paths import possible_paths  # noqa: E402
 
-JS = """async ([flat, steps]) => {
+JS = """async ([flat, steps, spread]) => {
   const { model } = await import('./runtime/client.js');
+  const payload = { strokes: new Float32Array(flat), n_paths: 50, steps, temperature: 0.5, seed: 1 };
   const t0 = performance.now();
-  await model.request('paths', { strokes: new Float32Array(flat), n_paths: 50, steps, temperature: 0.5, seed: 1 }).promise;
-  return (performance.now() - t0) / 1000; }"""
+  const job = spread ? model.spread('paths', payload) : model.request('paths', payload);
+  await job.promise;
+  return [(performance.now() - t0) / 1000, job.workers || 1]; }"""
+
+HELPERS = """async () => {
+  const { model } = await import('./runtime/client.js');
+  model.startHelpers();
+  await Promise.allSettled(model.helpers.map((h) => h.ready));
+  return model.helpers.filter((h) => h.status === 'ready').length; }"""
 
 
 def main():
@@ -43,9 +52,14 @@ def main():
         native[steps] = med(times)
     with chromium() as browser, served(site) as url:
         page = ready_page(browser, url)
+        helpers = page.evaluate(HELPERS)
+        print(f"navigator.hardwareConcurrency {page.evaluate('navigator.hardwareConcurrency')}, helpers ready: {helpers}")
         for steps in (1, 4, 8):
-            t = med([page.evaluate(JS, [flat, steps]) for _ in range(args.runs)])
-            print(f"Steps {steps}: browser worker {t:6.2f} s ({600 / t:6.1f} points/s); "
+            one = med([page.evaluate(JS, [flat, steps, False])[0] for _ in range(args.runs)])
+            runs = [page.evaluate(JS, [flat, steps, True]) for _ in range(args.runs)]
+            all_, workers = med([r[0] for r in runs]), runs[0][1]
+            print(f"Steps {steps}: one worker {one:6.2f} s ({600 / one:6.1f} points/s); "
+                  f"{workers} workers {all_:6.2f} s ({600 / all_:6.1f} points/s); "
                   f"native CPython {native[steps]:6.2f} s ({600 / native[steps]:6.1f} points/s)")
 
 

@@ -10,8 +10,9 @@ Request types and their payloads (see README, "Worker protocol"):
 - ``continue``: session, append (new rows, flat), reset, n, temperature, seed
   → feeds ``append`` into the session's state, then samples ``n`` points from it (state kept).
 - ``generate``: session, n, temperature, seed, reset → the next ``n`` points of an endless line.
-- ``paths``: strokes, n_paths, steps, temperature, seed, start → progress replies {first, count,
-  branches (count × n_paths × steps × 3), eos (count), veer (count × n_paths)}, then {points}.
+- ``paths``: strokes, n_paths, steps, temperature, seed, start, stride → progress replies {first,
+  stride, count, branches (count × n_paths × steps × 3), eos (count), veer (count × n_paths)} for
+  the points first, first + stride, …; then {points}. Several workers can split a line by stride.
 - ``mixture``: strokes → every step's pi, mu, sigma, rho, eos (flat), as ``Model.run`` gives them.
 - ``activations``: strokes → c (T × H flat), the cell states after each point.
 - ``feed``: session, append, reset → c (H,), the session's cell state after the new rows.
@@ -101,13 +102,14 @@ def handle_paths(p: dict):
     x = strokes_from(p.get("strokes"))
     n_paths, steps = _count(p.get("n_paths", 50), "n_paths", 1, 200), _count(p.get("steps", 4), "steps", 1, 16)
     start = _count(p.get("start", 0), "start", 0, len(x) - 1)
+    stride = _count(p.get("stride", 1), "stride", 1, 64)
     per_reply = max(1, 16 // steps)  # a few points per message: smooth drawing, little overhead
     batch = []
     for item in iter_possible_paths(_model, x, n_paths, steps, p.get("temperature", 0.5), _seed(p.get("seed")),
-                                    start=start):
+                                    start=start, stride=stride):
         batch.append(item)
-        if len(batch) == per_reply or item.index == len(x) - 1:
-            yield "progress", {"first": batch[0].index, "count": len(batch),
+        if len(batch) == per_reply or item.index + stride > len(x) - 1:
+            yield "progress", {"first": batch[0].index, "stride": stride, "count": len(batch),
                                "branches": np.stack([b.branches for b in batch]).ravel(),
                                "eos": np.array([b.eos for b in batch]), "veer": np.stack([b.veer for b in batch]).ravel()}
             batch = []

@@ -105,6 +105,14 @@ class Model:
         z += self.b
         return self._cell(z, state.c)
 
+    def branch(self, x, h, c) -> State:
+        """Feed B points from one shared state h, c (1, H) → B states: what ``step`` gives for
+        ``repeat(h, B)``, with the recurrent product done once instead of B times."""
+        z = _dot(np.asarray(x, dtype=self.dtype), self.Wx)
+        z += _dot(np.asarray(h, dtype=self.dtype), self.Wh)
+        z += self.b
+        return self._cell(z, c)
+
     def _cell(self, z, c) -> State:
         """z (B, 4H) pre-activations in the internal order i, f, o (halved) | g → the new state."""
         H = self.hidden

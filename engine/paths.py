@@ -1,7 +1,8 @@
 """Possible paths: at every point of a line, many short continuations sampled from the model.
 
 The branches at a point share one state: their first point is sampled from the mixture that state
-already gives (no LSTM work), and the remaining ``steps − 1`` points run as one batch.
+already gives (no LSTM work), their second step shares the recurrent product h·W_h (one row for
+all branches), and the remaining steps run as one batch.
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Iterator, NamedTuple
 
 import numpy as np
 
-from .model import Mixture, Model, State
+from .model import Mixture, Model
 from .sampling import check_temperature, sample
 from .strokes import validate
 
@@ -35,27 +36,32 @@ def veer(p: np.ndarray, real: np.ndarray, ends: np.ndarray) -> np.ndarray:
 
 
 def iter_possible_paths(model: Model, strokes, n_paths: int = 50, steps: int = 4, temperature: float = 0.5,
-                        seed=None, start: int = 0) -> Iterator[PointPaths]:
+                        seed=None, start: int = 0, stride: int = 1) -> Iterator[PointPaths]:
     """Point by point (so a figure can draw as results arrive): the branches from each point.
 
-    ``start`` skips the first points (a paused figure resumes where it stopped).
+    ``start`` skips the first points (a paused figure resumes where it stopped); ``stride`` takes
+    every stride-th point from there, so several workers can share a line. Each point draws from
+    its own generator, seeded by (seed, point), so a point's branches are the same however the
+    line is split.
     """
     x = validate(strokes)
     t = check_temperature(temperature)
     if int(n_paths) != n_paths or n_paths < 1 or int(steps) != steps or steps < 1:
         raise ValueError("n_paths and steps must be whole numbers ≥ 1")
-    rng = np.random.default_rng(seed)
+    if int(stride) != stride or stride < 1:
+        raise ValueError("stride must be a whole number ≥ 1")
+    root = np.random.SeedSequence(seed).entropy  # seed None: fresh entropy, shared by this line's points
     run = model.run(x)  # state after each point, and the mixture it gives
     xy = np.cumsum(x[:, :2], axis=0)  # absolute positions, article units
     last = len(x) - 1
-    for i in range(int(start), len(x)):
+    for i in range(int(start), len(x), int(stride)):
+        rng = np.random.default_rng([root, i])
         shared = Mixture(*(np.repeat(a[i:i + 1], n_paths, axis=0) for a in run.mixture))  # one state, n draws
         first = sample(shared, t, rng)
         out = np.empty((n_paths, int(steps), 3))
         out[:, 0] = first
-        state = State(np.repeat(run.h[i:i + 1], n_paths, axis=0), np.repeat(run.c[i:i + 1], n_paths, axis=0))
-        for k in range(1, int(steps)):
-            state = model.step(out[:, k - 1], state)
+        for k in range(1, int(steps)):  # the first step from the shared state costs one row, not n_paths
+            state = model.branch(out[:, 0], run.h[i:i + 1], run.c[i:i + 1]) if k == 1 else model.step(out[:, k - 1], state)
             out[:, k] = sample(model.mixture(state.h), t, rng)
         ends = xy[i] + out[:, :, :2].sum(axis=1)
         yield PointPaths(i, out, float(run.mixture.eos[i]), veer(xy[i], xy[min(i + int(steps), last)], ends))

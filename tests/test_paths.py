@@ -51,3 +51,26 @@ def test_small_temperature_converges_on_the_mode_and_eos_matches():
         mode = mix.mu[p.index, np.argmax(mix.pi[p.index])]
         assert np.abs(p.branches[:, 0, :2] - mode).max() < 0.05 * mix.sigma[p.index].max() + 1e-6
         assert p.eos == pytest.approx(mix.eos[p.index])
+
+
+def test_branch_from_a_shared_state_equals_the_repeated_step():
+    model = engine.Model(random_weights(), dtype=np.float64)
+    run = model.run(random_line(5))
+    x = random_line(9)
+    shared = model.branch(x, run.h[3:4], run.c[3:4])
+    repeated = model.step(x, engine.State(np.repeat(run.h[3:4], 9, 0), np.repeat(run.c[3:4], 9, 0)))
+    np.testing.assert_allclose(shared.h, repeated.h, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(shared.c, repeated.c, rtol=1e-12, atol=1e-12)
+
+
+def test_a_line_split_across_workers_gives_the_same_branches():
+    model = engine.Model(random_weights(), dtype=np.float64)
+    line = random_line(11)
+    whole = {p.index: p for p in iter_possible_paths(model, line, n_paths=5, steps=3, seed=9)}
+    parts = [p for k in range(3) for p in iter_possible_paths(model, line, n_paths=5, steps=3, seed=9, start=k, stride=3)]
+    assert sorted(p.index for p in parts) == list(range(11))
+    for p in parts:
+        np.testing.assert_array_equal(p.branches, whole[p.index].branches)
+        np.testing.assert_array_equal(p.veer, whole[p.index].veer)
+    with pytest.raises(ValueError):
+        next(iter_possible_paths(model, line, stride=0))

@@ -65,6 +65,36 @@ export class ModelClient extends EventTarget {
     return { id, promise, cancel: () => this.worker.postMessage({ type: "cancel", target: id }) };
   }
 
+  // Possible paths on several cores: helper workers run the same worker.js and protocol, booted on
+  // first use (one per spare core, at most 3; none on a low-memory device). A "helpers" event
+  // says one more is ready.
+  startHelpers() {
+    if (this.helpers || this.status !== "ready") return;
+    const cores = navigator.hardwareConcurrency || 1;
+    const lowMemory = navigator.deviceMemory !== undefined && navigator.deviceMemory < 4;
+    this.helpers = [];
+    for (let k = 0; k < (lowMemory ? 0 : Math.min(3, cores - 1)); k++) {
+      const helper = new ModelClient({ announce: false });
+      helper.onCrash = () => helper._fail("a helper stopped");
+      helper.start(this.base).then(() => this.dispatchEvent(new Event("helpers")), () => {});
+      this.helpers.push(helper);
+    }
+  }
+
+  // A request whose points can be split by {start, stride} (paths), spread over this worker and
+  // the ready helpers; progress replies arrive from all of them, each with its own first/stride.
+  spread(type, payload, { onProgress } = {}) {
+    const points = payload.strokes.length / 3;
+    const start = payload.start || 0;
+    const workers = [this, ...(this.helpers || []).filter((h) => h.status === "ready")]
+      .slice(0, Math.max(1, points - start));
+    const stride = workers.length;
+    const jobs = workers.map((w, k) => w.request(type, { ...payload, start: start + k, stride }, { onProgress }));
+    const cancel = () => jobs.forEach((j) => j.cancel());
+    const promise = Promise.all(jobs.map((j) => j.promise)).then((r) => r[0], (err) => { cancel(); throw err; });
+    return { id: jobs[0].id, promise, cancel, workers: stride };
+  }
+
   _onMessage(msg) {
     const job = this.pending.get(msg.id);
     if (!job) return;

@@ -32,7 +32,7 @@ export async function mount(root, config) {
   fillPicker(select, samples, config.start);
   if (config.sample !== undefined && [...select.options].some((o) => o.value === String(config.sample))) select.value = String(config.sample);
 
-  let job = null, next = 0, playing = !prefersReducedMotion(), view = null, line = null, seed = Number(config.seed ?? 1), visible = false;
+  let job = null, done = null, ndone = 0, playing = !prefersReducedMotion(), view = null, line = null, seed = Number(config.seed ?? 1), visible = false;
   const say = attachFigure(root, () => { pad.enabled = true; restart(); });
   root.dataset.pointsDone = "0";
 
@@ -62,7 +62,9 @@ export async function mount(root, config) {
     const { xs, ys, s, ox, oy } = view;
     ctx.lineWidth = 1;
     for (let k = 0; k < msg.count; k++) {
-      const i = msg.first + k;
+      const i = msg.first + k * (msg.stride || 1);
+      if (done[i]) continue; // drawn before a pause or a re-split: a point's branches never change
+      done[i] = 1; ndone++;
       for (let b = 0; b < N_PATHS; b++) {
         let x = ox + xs[i] * s, y = oy + ys[i] * s;
         const base = ((k * N_PATHS + b) * steps) * 3;
@@ -86,14 +88,16 @@ export async function mount(root, config) {
 
   function restart(e) {
     if (job) job.cancel();
-    job = null; next = 0;
+    job = null;
     if (e) { // a reader's change: a new draw, and a link that reproduces it
       seed++;
       writeShared(root.id, { sample: select.value, steps: stepsSel.value, variation: varSel.value, seed });
     }
     root.dataset.seed = String(seed);
+    root.dataset.jobs = String(Number(root.dataset.jobs || 0) + 1); // restarts of the picture
     own.hidden = select.value !== "own";
     line = current();
+    done = new Uint8Array(line ? line.length / 3 : 0); ndone = 0;
     clearBranches();
     root.dataset.pointsDone = "0";
     const r = branchCanvas.getBoundingClientRect();
@@ -105,20 +109,21 @@ export async function mount(root, config) {
   }
 
   function run() {
-    if (!playing || !visible || job || !line || model.status !== "ready" || next >= line.length / 3) return;
+    const next = done ? done.indexOf(0) : -1; // the first point not drawn yet
+    if (!playing || !visible || job || !line || model.status !== "ready" || next < 0) return;
+    model.startHelpers();
     const steps = Number(stepsSel.value);
-    const mine = model.request("paths", {
+    const mine = model.spread("paths", {
       strokes: line, n_paths: N_PATHS, steps, temperature: Number(varSel.value), seed, start: next,
     }, {
       onProgress: (msg) => {
         if (job !== mine) return;
         drawPoints(msg, steps);
-        next = msg.first + msg.count;
-        root.dataset.pointsDone = String(next);
+        root.dataset.pointsDone = String(ndone);
       },
     });
+    root.dataset.workers = String(mine.workers);
     job = mine;
-    root.dataset.jobs = String(Number(root.dataset.jobs || 0) + 1);
     mine.promise.then(() => { if (job === mine) job = null; }, (err) => {
       if (job === mine) job = null;
       if (!err.cancelled) say(err.message);
@@ -133,6 +138,9 @@ export async function mount(root, config) {
     if (!visible && job) { job.cancel(); job = null; } else if (visible) run();
   }).observe(root);
   fitCanvas(lineCanvas, () => drawLine());
+  model.addEventListener("helpers", () => { // one more core: re-split the rest of the line
+    if (job) { job.cancel(); job = null; run(); }
+  });
   [select, stepsSel, varSel].forEach((el) => el.addEventListener("change", restart));
   root.querySelector("button.use").addEventListener("click", restart);
   root.querySelector("button.clear-own").addEventListener("click", () => { pad.clear(); restart(); });
