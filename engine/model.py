@@ -31,11 +31,14 @@ def layout(m: int) -> dict[str, slice]:
     return out
 
 
-if sys.platform == "emscripten":  # Pyodide's numpy has no BLAS: einsum measured ~1.6× faster than @
-    def _dot(a, w):
+if sys.platform == "emscripten":  # Pyodide's numpy has no BLAS: einsum measured ~1.6× faster than @,
+    def _dot(a, w):               # and ~10–20 % faster again on weights stored column-major (_layout)
         return np.einsum("...i,ij->...j", a, w)
+
+    _layout = np.asfortranarray
 else:
     _dot = np.matmul
+    _layout = np.ascontiguousarray
 
 
 def _sigmoid(z):
@@ -91,8 +94,9 @@ class Model:
         b_out[s["mu_y"]] *= sy
         b_out[s["log_sigma_x"]] += np.log(sx)
         b_out[s["log_sigma_y"]] += np.log(sy)
-        self.Wx, self.Wh, self.b = (a.astype(self.dtype) for a in (W[:3], W[3:], b))  # (3, 4H), (H, 4H), (4H,)
-        self.W_out, self.b_out = W_out.astype(self.dtype), b_out.astype(self.dtype)  # (H, 1+6M), (1+6M,)
+        self.Wx, self.Wh = (_layout(a.astype(self.dtype)) for a in (W[:3], W[3:]))  # (3, 4H), (H, 4H)
+        self.W_out, self.b_out = _layout(W_out.astype(self.dtype)), b_out.astype(self.dtype)  # (H, 1+6M), (1+6M,)
+        self.b = b.astype(self.dtype)  # (4H,)
 
     def zero_state(self, batch: int = 1) -> State:
         z = np.zeros((batch, self.hidden), dtype=self.dtype)
