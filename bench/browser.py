@@ -52,7 +52,7 @@ def main():
             res = page.evaluate("""async () => {
                 const { model } = await import('./runtime/client.js');
                 const one = await model.request('bench', { batch: 1, steps: 200 }).promise;
-                const fifty = await model.request('bench', { batch: 50, steps: 100 }).promise;
+                const fifty = await model.request('bench', { batch: 50, steps: 20 }).promise;
                 return [one.ms, fifty.ms]; }""")
             b1.append(res[0])
             b50.append(res[1])

@@ -21,7 +21,7 @@ import numpy as np  # noqa: E402
 
 import engine  # noqa: E402
 from engine import weights as W  # noqa: E402
-from engine.sampling import sample  # noqa: E402
+from engine.sampling import sample_next  # noqa: E402
 
 
 def model_for(path, dtype):
@@ -43,7 +43,7 @@ def step_time(model, batch, n=300, repeat=7):
         t0 = time.perf_counter()
         for _ in range(n):
             state = model.step(x, state)
-            x = sample(model.mixture(state.h), 0.5, rng)
+            x = sample_next(model, state.h, 0.5, rng)
         times.append((time.perf_counter() - t0) / n)
     return statistics.median(times)
 

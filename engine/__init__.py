@@ -18,7 +18,7 @@ import numpy as np
 from . import strokes as strokes_
 from . import weights as weights_
 from .model import Mixture, Model, State, log_density
-from .sampling import check_temperature, sample
+from .sampling import check_temperature, sample, sample_next
 
 __all__ = ["load_model", "feed", "generate", "continue_strokes", "nll", "activations",
            "Model", "State", "Mixture", "DEFAULT_WEIGHTS"]
@@ -61,7 +61,7 @@ def generate(model: Model, n: int, temperature: float = 0.65, seed=None, state: 
         state = model.step(np.zeros((1, 3)), model.zero_state(1))
     out = np.empty((int(n), 3))
     for t in range(int(n)):
-        out[t] = sample(model.mixture(state.h), temperature, rng)[0]
+        out[t] = sample_next(model, state.h, temperature, rng)[0]
         state = model.step(out[t:t + 1], state)
     return out, state
 

@@ -127,9 +127,13 @@ class Model:
         c = s[:, H:2 * H] * c + s[:, :H] * t[:, 3 * H:]
         return State(s[:, 2 * H:] * np.tanh(c), c)
 
+    def outputs(self, h) -> np.ndarray:
+        """Hidden output (..., H) → the head's raw outputs (..., 1 + 6M), laid out as ``LAYOUT``."""
+        return _dot(np.asarray(h, dtype=self.dtype), self.W_out) + self.b_out
+
     def mixture(self, h) -> Mixture:
         """Hidden output (..., H) → the mixture over the next point."""
-        y = _dot(np.asarray(h, dtype=self.dtype), self.W_out) + self.b_out
+        y = self.outputs(h)
         s = self.slices
         logits = y[..., s["pi"]]
         log_pi = logits - logits.max(axis=-1, keepdims=True)

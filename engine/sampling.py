@@ -6,9 +6,11 @@ probability, untempered. T < 1 writes steadier, T > 1 wilder. Every draw comes f
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from .model import Mixture
+from .model import Mixture, Model
 
 
 def check_temperature(temperature) -> float:
@@ -51,3 +53,33 @@ def sample(mix: Mixture, temperature, rng: np.random.Generator) -> np.ndarray:
     out[:, 1] = mu[:, 1] + sigma[:, 1] * (rho * n[:, 0] + np.sqrt(1.0 - rho ** 2) * n[:, 1])
     out[:, 2] = rng.random(B) < mix.eos
     return out
+
+
+def sample_next(model: Model, h, temperature, rng: np.random.Generator) -> np.ndarray:
+    """The next point for each row of h (B, H) → (B, 3): the mixture, then :func:`sample`.
+
+    This is the one call generation makes per point. At batch 1 it reads the head's raw outputs
+    as plain Python floats and applies the same rule with the same draws in the same order:
+    there numpy's cost per call, not its arithmetic, is what takes the time (most of all in
+    Pyodide), and this path makes 5 numpy calls where mixture + sample make about 40.
+    """
+    if len(h) != 1:
+        return sample(model.mixture(h), temperature, rng)
+    t = check_temperature(temperature)
+    y, s = model.outputs(h)[0].tolist(), model.slices
+    logits = y[s["pi"]]
+    top = max(logits)
+    w = [math.exp((v - top) / t) for v in logits]  # tempered weights, unnormalised
+    target, acc, k = rng.random() * sum(w), 0.0, len(w) - 1
+    for j, wj in enumerate(w):  # the first component whose cumulative weight reaches the draw
+        acc += wj
+        if acc >= target:
+            k = j
+            break
+    mx, my = y[s["mu_x"].start + k], y[s["mu_y"].start + k]
+    sx, sy = math.exp(y[s["log_sigma_x"].start + k]) * t, math.exp(y[s["log_sigma_y"].start + k]) * t
+    rho = math.tanh(y[s["rho"].start + k])
+    n0, n1 = rng.standard_normal(2).tolist()
+    eos = 0.5 + 0.5 * math.tanh(0.5 * y[0])
+    pen = 1.0 if rng.random() < eos else 0.0
+    return np.array([[mx + sx * n0, my + sy * (rho * n0 + math.sqrt(1.0 - rho * rho) * n1), pen]])

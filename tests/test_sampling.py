@@ -2,8 +2,10 @@
 import numpy as np
 import pytest
 
+import engine
 from engine.model import Mixture
-from engine.sampling import sample, temper
+from engine.sampling import sample, sample_next, temper
+from tests.test_engine import random_weights
 
 N = 20_000
 
@@ -60,3 +62,17 @@ def test_draws_depend_only_on_the_seed():
     a = sample(two_components(100), 0.7, np.random.default_rng(5))
     b = sample(two_components(100), 0.7, np.random.default_rng(5))
     np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("t", [1.0, 0.5, 0.1])
+def test_batch_one_fast_path_follows_the_same_rule_and_draws(t):
+    # float64: the plain-Python path at batch 1 must give what mixture + sample give, draw for draw
+    model = engine.Model(random_weights(), dtype=np.float64)
+    rng = np.random.default_rng(5)
+    for seed in range(300):
+        h = rng.normal(0, 0.5, (1, model.hidden))
+        fast = sample_next(model, h, t, np.random.default_rng(seed))
+        slow = sample(model.mixture(h), t, np.random.default_rng(seed))
+        np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-12)
+    with pytest.raises(ValueError):
+        sample_next(model, h, 0.0, rng)
