@@ -183,7 +183,7 @@ def frame_curve(model, settings: dict) -> dict:
     w, h, left, bottom, top = 700.0, 300.0, 60.0, 40.0, 15.0
     epochs = [c["epoch"] for c in curve]
     vals = [c["val_nll"] for c in curve]
-    y_lo, y_hi = min(min(vals), ref) - 0.1, max(vals) + 0.1
+    y_lo, y_hi = min(min(vals), ref) - 0.1, max(vals) + 0.25  # room at the top for the machine labels
     x_hi = max(epochs) * 1.03 or 1.0
     px = lambda t: left + (w - left - 10) * t / x_hi  # noqa: E731
     py = lambda v: top + (h - top - bottom) * (y_hi - v) / (y_hi - y_lo)  # noqa: E731
@@ -197,10 +197,11 @@ def frame_curve(model, settings: dict) -> dict:
     bands = ""  # where each stretch of training ran (the model card's table)
     for i, ph in enumerate(card.get("provenance", {}).get("phases", [])):
         lo, hi = px(ph["epochs"][0] - 0.5), px(ph["epochs"][1] + 0.5)
-        name = escape(ph["device"].replace("NVIDIA ", "") + f", {ph['seconds'] / 60:.0f} min")
+        mid = (lo + hi) / 2
         bands += (f'<rect x="{lo:.1f}" y="{top}" width="{hi - lo:.1f}" height="{h - top - bottom:.1f}" '
-                  f'class="phase phase-{i % 2}"/><text x="{(lo + hi) / 2:.1f}" y="{top + 14}" '
-                  f'text-anchor="middle" class="phase-label">{name}</text>')
+                  f'class="phase phase-{i % 2}"/><text x="{mid:.1f}" y="{top + 13}" text-anchor="middle" '
+                  f'class="phase-label"><tspan x="{mid:.1f}">{escape(ph["device"].replace("NVIDIA ", ""))}</tspan>'
+                  f'<tspan x="{mid:.1f}" dy="13">{ph["seconds"] / 60:.0f} min</tspan></text>')
     dots = "".join(f'<circle cx="{px(t):.1f}" cy="{py(v):.1f}" r="2.5"/>' for t, v in zip(epochs, vals))
     svg_text = (f'<svg class="chart" viewBox="0 0 {w:.0f} {h:.0f}" role="img" xmlns="http://www.w3.org/2000/svg" '
                 f'aria-label="Validation NLL of our model by epoch, best {min(vals):.2f} nats per point; '
