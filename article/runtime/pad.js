@@ -15,7 +15,14 @@ export class WritingPad extends EventTarget {
     this.canvas = canvas;
     this.scale = scale;
     this.lineWidth = lineWidth;
-    this.enabled = false;
+    this._enabled = false;
+    // a quiet "Write here" over the empty pad, gone with the first point, back after Clear
+    this.hint = document.createElement("span");
+    this.hint.className = "pad-hint";
+    this.hint.textContent = "Write here";
+    this.hint.setAttribute("aria-hidden", "true");
+    canvas.parentElement.classList.add("pad-host");
+    canvas.parentElement.append(this.hint);
     this.clear();
     fitCanvas(canvas, (ctx) => this._redraw(ctx));
     canvas.addEventListener("pointerdown", (e) => this._down(e));
@@ -38,6 +45,10 @@ export class WritingPad extends EventTarget {
   }
 
   get count() { return this.rows.length + (this.held ? 1 : 0); }
+
+  get enabled() { return this._enabled; }
+
+  set enabled(on) { this._enabled = on; this.hint.hidden = this.count > 0 || !on; }
 
   // Write a line (flat T × 3, article units) as if drawn: the keyboard's way to give the model input.
   writeLine(flat) {
@@ -66,6 +77,7 @@ export class WritingPad extends EventTarget {
     e.preventDefault();
     try { this.canvas.setPointerCapture(e.pointerId); } catch (err) { /* synthetic or released pointer */ }
     this.drawing = true;
+    this.hint.hidden = true;
     this._add(this._point(e), true);
   }
 
@@ -113,6 +125,7 @@ export class WritingPad extends EventTarget {
   }
 
   _changed() {
+    this.hint.hidden = this.count > 0 || this.drawing || !this.enabled;
     if (this.rows.length) { latestWriting.rows = this.rows; latestWriting.source = this.canvas; }
     this.dispatchEvent(new Event("change"));
   }

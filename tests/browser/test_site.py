@@ -31,14 +31,18 @@ def fig(page, fid, key):
 
 def test_continue_predicts_clears_and_follows_length(live_page):
     page = live_page
+    hint = page.locator("#fig-continue .pad-hint")
+    page.locator("#fig-continue canvas.ink").scroll_into_view_if_needed()
+    assert hint.is_visible() and hint.inner_text() == "Write here"  # an empty pad says what it is for
     draw_word(page)
+    assert not hint.is_visible()
     page.wait_for_function("Number(document.getElementById('fig-continue').dataset.predictions || 0) > 0", timeout=5000)
     assert fig(page, "fig-continue", "rows") > 30
     assert fig(page, "fig-continue", "lastLength") == 20
     page.locator("#fig-continue input.length").fill("120")
     page.wait_for_function("document.getElementById('fig-continue').dataset.lastLength === '120'", timeout=5000)
     page.locator("#fig-continue button.clear").click()
-    assert fig(page, "fig-continue", "rows") == 0
+    assert fig(page, "fig-continue", "rows") == 0 and hint.is_visible()
     ink_pixels = page.evaluate("""() => {
         const c = document.querySelector('#fig-continue canvas.ink');
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
