@@ -135,7 +135,11 @@ def phase_table(prov: dict) -> str:
         minutes = ph["seconds"] / 60
         rows.append(f"| {ph['epochs'][0]}–{ph['epochs'][1]} | {ph['device']} | {minutes:.0f} min | {hp['batch']} "
                     f"| {hp['lr']:g} | {sched} | {reg} |")
-    return "\n".join(rows)
+    notes = [f"The stretch ending at epoch {ph['epochs'][1]} ran on to epoch {ph['ran_to']['epoch']}, where validation "
+             f"was {ph['ran_to']['val_nll']:.3f} and training {ph['ran_to']['train_nll']:.3f}: past its best epoch the "
+             "model fitted its training lines better and unseen lines worse, so those epochs were not kept."
+             for ph in prov.get("phases") or [] if ph.get("ran_to")]
+    return "\n".join(rows) + ("\n\n" + "\n".join(notes) if notes else "")
 
 
 def write_readme(card: dict, path: Path) -> None:

@@ -192,7 +192,7 @@ def main(argv=None) -> dict:
         raise SystemExit("--time-schedule needs --max-minutes")
     clock = {"start": time.time(), "budget": 60 * args.max_minutes, "first_step": meta["step"]}
     phases, first_epoch, seconds0 = meta.get("phases", []), meta["epoch"] + 1, meta["seconds"]
-    best = min((c["val_nll"] for c in meta["curve"]), default=math.inf)
+    best, kept = min((c["val_nll"] for c in meta["curve"]), default=math.inf), 0
     while meta["epoch"] < args.epochs and not (args.max_steps and meta["step"] >= args.max_steps):
         if args.max_minutes and time.time() - clock["start"] > clock["budget"]:
             print(f"stopping: --max-minutes {args.max_minutes} reached", flush=True)
@@ -203,10 +203,24 @@ def main(argv=None) -> dict:
         meta["phases"] = phases + [phase_record(args, device, first_epoch, meta, seconds0)]
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "meta": meta}, run_dir / "full.pt")
         if args.compact and meta["curve"][-1]["val_nll"] < best:
-            best = meta["curve"][-1]["val_nll"]
+            best, kept = meta["curve"][-1]["val_nll"], meta["epoch"]
             save_compact(Path(args.compact), model, meta)
         (run_dir / "curve.json").write_text(json.dumps(meta["curve"], indent=0))
+    if args.compact and kept and meta["epoch"] > kept:
+        note_ran_to(Path(args.compact), meta)
     return meta
+
+
+def note_ran_to(path: Path, meta: dict) -> None:
+    """The compact checkpoint keeps the best epoch; record in its last stretch how far the run
+    went past it and what validation did there (the model card says so)."""
+    ck = torch.load(path, map_location="cpu")
+    last = meta["curve"][-1]
+    ck["meta"]["phases"][-1]["ran_to"] = {"epoch": meta["epoch"], "val_nll": last["val_nll"],
+                                          "train_nll": last["train_nll"]}
+    tmp = path.with_suffix(".tmp")
+    torch.save(ck, tmp)
+    tmp.replace(path)
 
 
 HYPER = ("batch", "window", "lr", "min_lr", "warmup", "clip", "epochs", "time_schedule", "max_minutes",
