@@ -21,6 +21,8 @@ def test_click_picks_a_cell_and_recolours_the_line(live_page):
     page = live_page
     ready_cells(page)
     before_cell, before = fig(page, "fig-cells", "cell"), pixels(page, "#fig-cells canvas.strokes")
+    first_named = page.evaluate("Number(document.querySelector('a.cell-ref').dataset.cell)")
+    assert before_cell == first_named  # the figure opens on the cell the prose names first
     box = page.locator("#fig-cells canvas.heat").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.7)
     assert fig(page, "fig-cells", "cell") != before_cell

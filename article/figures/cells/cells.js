@@ -12,6 +12,12 @@ export function color(v) {
   return MID.map((m, i) => Math.round(m + (end[i] - m) * a));
 }
 
+// The figure opens on the first cell the prose names (a "cell 123" link), else the first in order.
+function firstCited(fallback) {
+  const ref = document.querySelector("a.cell-ref");
+  return ref ? Number(ref.dataset.cell) : fallback;
+}
+
 export async function mount(root, config) {
   const select = root.querySelector("select.sample");
   const orderSel = root.querySelector("select.order");
@@ -25,7 +31,7 @@ export async function mount(root, config) {
   const cellsInfo = await (await fetch(new URL("data/cells.json", document.baseURI))).json();
   orderSel.value = config.order || "sorted";
 
-  let line = null, values = null, T = 0, H = 0, cell = cellsInfo.order[0], step = 0, job = 0;
+  let line = null, values = null, T = 0, H = 0, cell = firstCited(cellsInfo.order[0]), step = 0, job = 0;
   const base = document.createElement("canvas"); // the heatmap at one pixel per (step, cell)
   const rowCell = (r) => (orderSel.value === "sorted" ? cellsInfo.order[r] : r);
   const cellRow = (c) => (orderSel.value === "sorted" ? cellsInfo.order.indexOf(c) : c);
