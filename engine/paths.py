@@ -55,7 +55,7 @@ def iter_possible_paths(model: Model, strokes, n_paths: int = 50, steps: int = 4
     xy = np.cumsum(x[:, :2], axis=0)  # absolute positions, article units
     last = len(x) - 1
     for i in range(int(start), len(x), int(stride)):
-        rng = np.random.default_rng([root, i])
+        rng = np.random.default_rng(np.random.SeedSequence(root, spawn_key=(i,)))  # independent per point
         shared = Mixture(*(np.repeat(a[i:i + 1], n_paths, axis=0) for a in run.mixture))  # one state, n draws
         first = sample(shared, t, rng)
         out = np.empty((n_paths, int(steps), 3))

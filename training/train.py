@@ -56,7 +56,7 @@ def parse_args(argv=None):
     p.add_argument("--max-steps", type=int, default=0, help="stop after this many optimizer steps (0 = schedule end)")
     p.add_argument("--max-minutes", type=float, default=0, help="stop after the epoch that passes this wall time")
     p.add_argument("--time-schedule", action="store_true",
-                   help="cosine over --max-minutes of wall time instead of --epochs; stops mid-epoch when time is up")
+                   help="cosine over --max-minutes of wall time instead of --epochs; stops mid-epoch when time is up (that last, partial epoch is counted and evaluated)")
     p.add_argument("--dropout", type=float, default=0.0, help="dropout on the cells' output before the head (training only)")
     p.add_argument("--augment", type=float, default=0.0,
                    help="random per-line scale exp(±a) in x and y and slant ±a, training lines only (0 = off)")
@@ -190,6 +190,8 @@ def main(argv=None) -> dict:
           f"{steps_per_epoch} batches per epoch, schedule {total} steps, device {device}", flush=True)
     if args.time_schedule and not args.max_minutes:
         raise SystemExit("--time-schedule needs --max-minutes")
+    if args.eval_every < 1:
+        raise SystemExit("--eval-every must be ≥ 1")
     clock = {"start": time.time(), "budget": 60 * args.max_minutes, "first_step": meta["step"]}
     phases, first_epoch, seconds0 = meta.get("phases", []), meta["epoch"] + 1, meta["seconds"]
     best, kept = min((c["val_nll"] for c in meta["curve"]), default=math.inf), 0
@@ -277,8 +279,8 @@ def _epoch(model, opt, train, val, args, device, meta, total, clock) -> dict:
                   f"lr {opt.param_groups[0]['lr']:.2e} {pts / el:,.0f} pts/s", end="", flush=True)
     el, run_loss = time.time() - t0, math.nan if run_loss is None else run_loss
     meta = {**meta, "epoch": meta["epoch"] + 1, "seconds": meta["seconds"] + el}
-    last = ((args.time_schedule and time.time() - clock["start"] >= clock["budget"]) or meta["epoch"] >= args.epochs
-            or (args.max_steps and meta["step"] >= args.max_steps))
+    last = ((args.max_minutes and time.time() - clock["start"] >= clock["budget"]) or meta["epoch"] >= args.epochs
+            or (args.max_steps and meta["step"] >= args.max_steps))  # the run ends here: always evaluate it
     if meta["epoch"] % args.eval_every and not last:
         print(f"\repoch {meta['epoch']} train {run_loss:.4f} lr {opt.param_groups[0]['lr']:.2e} "
               f"({pts / el:,.0f} pts/s)" + " " * 30, flush=True)

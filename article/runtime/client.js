@@ -8,6 +8,8 @@
 // id. Strokes travel as flat Float32Arrays (T × 3: dx, dy, pen_lift) in article units. An error
 // reply rejects the promise with an Error whose message is one short sentence.
 
+const STALL_MS = 20000; // a helper silent this long on a paths request is given up
+
 export class ModelClient extends EventTarget {
   // `announce`: this client's status is the page's <html data-model> (the figures' model).
   constructor({ announce = true } = {}) {
@@ -66,33 +68,70 @@ export class ModelClient extends EventTarget {
   }
 
   // Possible paths on several cores: helper workers run the same worker.js and protocol, booted on
-  // first use (one per spare core, at most 3; none on a low-memory device). A "helpers" event
-  // says one more is ready.
+  // first use (one per spare core, at most 3; at most 1 where the browser does not say how much
+  // memory it has; none under 4 GB). A "helpers" event says one more is ready.
   startHelpers() {
     if (this.helpers || this.status !== "ready") return;
     const cores = navigator.hardwareConcurrency || 1;
-    const lowMemory = navigator.deviceMemory !== undefined && navigator.deviceMemory < 4;
+    const memory = navigator.deviceMemory;
+    const count = memory === undefined ? Math.min(1, cores - 1) : memory < 4 ? 0 : Math.min(3, cores - 1);
     this.helpers = [];
-    for (let k = 0; k < (lowMemory ? 0 : Math.min(3, cores - 1)); k++) {
+    for (let k = 0; k < count; k++) {
       const helper = new ModelClient({ announce: false });
-      helper.onCrash = () => helper._fail("a helper stopped");
+      helper.onCrash = () => helper.retire("a helper stopped");
       helper.start(this.base).then(() => this.dispatchEvent(new Event("helpers")), () => {});
       this.helpers.push(helper);
     }
   }
 
+  // Stop this (helper) worker for good: its pending requests fail, and spread() no longer uses it.
+  retire(sentence) {
+    if (this.worker) this.worker.terminate();
+    this._fail(sentence);
+  }
+
   // A request whose points can be split by {start, stride} (paths), spread over this worker and
   // the ready helpers; progress replies arrive from all of them, each with its own first/stride.
+  // A helper that fails, or sends nothing for STALL_MS, is retired and the points it still owed
+  // go to this worker: the caller sees one request that completes, or fails only if this worker does.
   spread(type, payload, { onProgress } = {}) {
     const points = payload.strokes.length / 3;
     const start = payload.start || 0;
     const workers = [this, ...(this.helpers || []).filter((h) => h.status === "ready")]
       .slice(0, Math.max(1, points - start));
     const stride = workers.length;
-    const jobs = workers.map((w, k) => w.request(type, { ...payload, start: start + k, stride }, { onProgress }));
-    const cancel = () => jobs.forEach((j) => j.cancel());
-    const promise = Promise.all(jobs.map((j) => j.promise)).then((r) => r[0], (err) => { cancel(); throw err; });
-    return { id: jobs[0].id, promise, cancel, workers: stride };
+    const parts = new Set();
+    let settle, stopped = false;
+    const promise = new Promise((resolve, reject) => { settle = { resolve, reject }; });
+    const end = (ok, value) => { stopped = true; clearInterval(watchdog); (ok ? settle.resolve : settle.reject)(value); };
+    const launch = (worker, first) => {
+      const part = { worker, next: first, seen: performance.now() };
+      part.job = worker.request(type, { ...payload, start: first, stride }, {
+        onProgress: (msg) => {
+          part.next = msg.first + msg.count * stride;
+          part.seen = performance.now();
+          if (onProgress && !stopped) onProgress(msg);
+        },
+      });
+      parts.add(part);
+      part.job.promise.then((result) => {
+        parts.delete(part);
+        if (!parts.size && !stopped) end(true, result);
+      }, (err) => {
+        parts.delete(part);
+        if (stopped) return;
+        if (err.cancelled || worker === this) { cancel(); end(false, err); return; }
+        worker.retire("a helper stopped"); // its remaining points go to the model worker
+        if (part.next < points) launch(this, part.next);
+        else if (!parts.size) end(true, { points });
+      });
+    };
+    const cancel = () => parts.forEach((part) => part.job.cancel());
+    const watchdog = setInterval(() => {
+      for (const part of parts) if (part.worker !== this && performance.now() - part.seen > STALL_MS) part.worker.retire("a helper stalled");
+    }, 1000);
+    workers.forEach((w, k) => launch(w, start + k));
+    return { id: [...parts][0].job.id, promise, cancel, workers: stride };
   }
 
   _onMessage(msg) {

@@ -60,11 +60,12 @@ SPLIT = """async () => {
   const T = 23, strokes = new Float32Array(T * 3);
   for (let i = 0; i < T; i++) { strokes[3 * i] = 0.6 + 0.3 * Math.cos(i / 2); strokes[3 * i + 1] = 0.5 * Math.sin(i / 2); strokes[3 * i + 2] = i % 8 === 7 ? 1 : 0; }
   const payload = { strokes, n_paths: 6, steps: 3, temperature: 0.5, seed: 11, start: 2 };
-  const collect = async (spread) => {
+  const collect = async (spread, killHelper = false) => {
     const got = {};
     const onProgress = (m) => {
       const per = m.branches.length / m.count;
       for (let k = 0; k < m.count; k++) got[m.first + k * (m.stride || 1)] = Array.from(m.branches.slice(k * per, (k + 1) * per));
+      if (killHelper && m.first % 2 === 1) { killHelper = false; model.helpers[0].retire('killed by the test'); }
     };
     const job = spread ? model.spread('paths', payload, { onProgress }) : model.request('paths', payload, { onProgress });
     await job.promise;
@@ -72,7 +73,8 @@ SPLIT = """async () => {
   };
   const [one] = await collect(false);
   const [split, workers] = await collect(true);
-  return { one, split, workers };
+  const [rescued] = await collect(true, true); // the helper dies after its first reply
+  return { one, split, workers, rescued, helper: model.helpers[0].status };
 }"""
 
 
@@ -84,3 +86,4 @@ def test_a_line_split_over_helper_workers_draws_the_same_branches(guarded, page,
     assert r["workers"] == 2
     assert sorted(map(int, r["one"])) == list(range(2, 23)) == sorted(map(int, r["split"]))
     assert r["one"] == r["split"]  # per-point seeds: the picture does not depend on the split
+    assert r["helper"] == "failed" and r["rescued"] == r["one"]  # a dead helper's points are finished by the model worker
