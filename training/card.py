@@ -117,6 +117,8 @@ Generated from a zero state at Variation (temperature) 0.5 and 0.65, fixed seeds
 
 ![samples](samples.png)
 
+{stall_text}
+
 ## File format
 `model.hwlstm`: 8-byte magic, a JSON header (metadata: gate order, forget bias, input scale,
 provenance; tensor table), then the tensors: the two weight matrices as int8 with one float32 scale
@@ -142,10 +144,20 @@ def phase_table(prov: dict) -> str:
     return "\n".join(rows) + ("\n\n" + "\n".join(notes) if notes else "")
 
 
+def stall_line(card: dict) -> str:
+    stalls = card.get("stalls")
+    if not stalls:
+        return ""
+    rates = ", ".join(f"{float(v):.0%} at {t}" for t, v in stalls.items())
+    return (f"Stalling (steps under 2 tablet units in 10 fixed-seed lines of 300 points; the data has 3.5 %): "
+            f"{rates}. A model whose likelihood improves can still stall more at low Variation, so this "
+            "is checked before a model replaces the default.")
+
+
 def write_readme(card: dict, path: Path) -> None:
     prov = card["provenance"]
     text = CARD.format(hidden=prov["hyperparameters"]["hidden"], mixtures=prov["hyperparameters"]["mixtures"],
-                       phases=phase_table(prov), epochs=prov["epochs"], hours=prov["train_seconds"] / 3600, **card)
+                       phases=phase_table(prov), stall_text=stall_line(card), epochs=prov["epochs"], hours=prov["train_seconds"] / 3600, **card)
     path.write_text(text)
 
 

@@ -74,6 +74,24 @@ def main(argv=None):
         write_card(weights, data, meta, args)
 
 
+STALL_STEP = 0.05  # article units (2 tablet units): a pen that barely moves; 3.5 % of IAM-OnDB's steps
+
+
+def stall_rates(weights, temperatures=(0.35, 0.5, 0.65), lines=10, points=300) -> dict:
+    """Share of sampled steps shorter than STALL_STEP, per temperature, over fixed-seed lines.
+
+    Likelihood does not see it, but a model can learn to stall at low temperature (the pen
+    hovering in place for hundreds of points), which ruins the figures that sample at 0.35–0.5.
+    """
+    import engine
+    model = engine.Model(weights)
+    out = {}
+    for t in temperatures:
+        steps = [np.hypot(*engine.generate(model, points, t, seed=700 + s)[0][:, :2].T) for s in range(lines)]
+        out[str(t)] = round(float((np.concatenate(steps) < STALL_STEP).mean()), 3)
+    return out
+
+
 def write_card(weights, data: bytes, meta: dict, args) -> None:
     from .evaluate import SUBSET, evaluate_weights
     exact = W.dumps(weights, "f4")
@@ -89,6 +107,7 @@ def write_card(weights, data: bytes, meta: dict, args) -> None:
             "nll_float": round(full_f, 4), "nll_quantized": round(full_q, 4),
             "quantization_cost": round(full_q - full_f, 4), "subset_lines": SUBSET, "subset_points": n_sub,
             "subset_nll_quantized": round(sub_q, 5), "bytes": len(data), "encoding": args.encoding,
+            "stalls": stall_rates(W.load(data)),
             "curve": meta.get("curve", []), "provenance": weights.meta["provenance"]}
     CARD.write_text(json.dumps(card, indent=1) + "\n")
     print(json.dumps({k: v for k, v in card.items() if k not in ("curve", "provenance")}, indent=1))
