@@ -104,16 +104,12 @@ class Model:
 
     def step(self, x, state: State) -> State:
         """Feed one point per batch row: x (B, 3) article units → the new state. Never mutates."""
-        z = _dot(state.h, self.Wh)
-        z += _dot(np.asarray(x, dtype=self.dtype), self.Wx)
-        z += self.b
-        return self._cell(z, state.c)
+        return self.branch(x, state.h, state.c)
 
     def branch(self, x, h, c) -> State:
-        """Feed B points from one shared state h, c (1, H) → B states: what ``step`` gives for
-        ``repeat(h, B)``, with the recurrent product done once instead of B times."""
-        z = _dot(np.asarray(x, dtype=self.dtype), self.Wx)
-        z += _dot(np.asarray(h, dtype=self.dtype), self.Wh)
+        """``step`` from h, c of B rows, or of one row shared by all B points of x (possible paths):
+        then the recurrent product is done once instead of B times."""
+        z = _dot(np.asarray(h, dtype=self.dtype), self.Wh) + _dot(np.asarray(x, dtype=self.dtype), self.Wx)
         z += self.b
         return self._cell(z, c)
 

@@ -154,13 +154,14 @@ def pack(source: str | os.PathLike, splits: list, out: str | os.PathLike, progre
         names += ds.names
         lines += ds.lines
     seen = dict(zip(names, lines))  # a line in two splits is stored once
-    xy = np.rint(np.concatenate(list(seen.values()))[:, :2] * UNITS_PER_ARTICLE_UNIT)
+    rows = np.concatenate(list(seen.values()))
+    xy = np.rint(rows[:, :2] * UNITS_PER_ARTICLE_UNIT)
     if np.abs(xy).max() > np.iinfo(np.int16).max:
         raise ValueError("an offset does not fit int16")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(out, names=np.array(list(seen)), lengths=np.array([len(x) for x in seen.values()]),
-                        xy=xy.astype(np.int16), pen=np.concatenate(list(seen.values()))[:, 2].astype(np.int8))
+                        xy=xy.astype(np.int16), pen=rows[:, 2].astype(np.int8))
     return out
 
 

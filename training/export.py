@@ -15,12 +15,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from engine import weights as W
 
 from .data import DEFAULT_DATA
-from .train import COMPACT, ROOT
+from .train import COMPACT, ROOT, read_compact
 
 CARD = ROOT / "weights" / "card.json"
 # torch.nn.LSTM stacks its gates i, f, g, o; the engine (and the 2016 model) use i, g, f, o.
@@ -41,7 +40,7 @@ def to_weights(state_dict: dict, meta: dict | None = None) -> W.Weights:
 
 
 def load_checkpoint(path: Path):
-    ck = torch.load(path, map_location="cpu")
+    ck = read_compact(path)
     state = ck.get("state_dict") or ck.get("model")
     return {k: v.float() for k, v in state.items()}, ck["meta"]
 

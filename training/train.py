@@ -17,6 +17,8 @@ training across sessions.
 from __future__ import annotations
 
 import argparse
+import gzip
+import io
 import json
 import math
 import sys
@@ -149,11 +151,26 @@ def evaluate(model, ds: Dataset, device, batch=64) -> float:
 
 
 def save_compact(path: Path, model, meta: dict) -> None:
-    """Float16 weights + schedule position: small enough to commit, replaced each epoch."""
+    """Float16 weights + schedule position: small enough to commit, replaced when validation improves."""
     state = {k: v.detach().cpu().half() for k, v in model.state_dict().items()}
+    write_compact(path, {"state_dict": state, "meta": meta})
+
+
+def write_compact(path: Path, checkpoint: dict) -> None:
+    """torch.save, gzip-compressed (float16 weights: 2.15 → ~2.0 MB, under 2 MiB), atomically."""
+    buf = io.BytesIO()
+    torch.save(checkpoint, buf)
     tmp = path.with_suffix(".tmp")
-    torch.save({"state_dict": state, "meta": meta}, tmp)
+    tmp.write_bytes(gzip.compress(buf.getvalue(), mtime=0))
     tmp.replace(path)
+
+
+def read_compact(path: Path) -> dict:
+    """A compact (gzip) or full (plain torch.save) checkpoint."""
+    data = Path(path).read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    return torch.load(io.BytesIO(data), map_location="cpu")
 
 
 def load_data(args):
@@ -196,7 +213,7 @@ def main(argv=None) -> dict:
     phases, first_epoch, seconds0 = meta.get("phases", []), meta["epoch"] + 1, meta["seconds"]
     best, kept = min((c["val_nll"] for c in meta["curve"]), default=math.inf), 0
     while meta["epoch"] < args.epochs and not (args.max_steps and meta["step"] >= args.max_steps):
-        if args.max_minutes and time.time() - clock["start"] > clock["budget"]:
+        if args.max_minutes and _elapsed(clock) >= 1:
             print(f"stopping: --max-minutes {args.max_minutes} reached", flush=True)
             break
         meta = _epoch(model, opt, train, val, args, device, meta, total, clock)
@@ -216,13 +233,11 @@ def main(argv=None) -> dict:
 def note_ran_to(path: Path, meta: dict) -> None:
     """The compact checkpoint keeps the best epoch; record in its last stretch how far the run
     went past it and what validation did there (the model card says so)."""
-    ck = torch.load(path, map_location="cpu")
+    ck = read_compact(path)
     last = meta["curve"][-1]
     ck["meta"]["phases"][-1]["ran_to"] = {"epoch": meta["epoch"], "val_nll": last["val_nll"],
                                           "train_nll": last["train_nll"]}
-    tmp = path.with_suffix(".tmp")
-    torch.save(ck, tmp)
-    tmp.replace(path)
+    write_compact(path, ck)
 
 
 HYPER = ("batch", "window", "lr", "min_lr", "warmup", "clip", "epochs", "time_schedule", "max_minutes",
@@ -245,11 +260,16 @@ def _resume(model, opt, run_dir: Path, compact: Path | None, meta: dict) -> dict
         print(f"resumed from {full} at epoch {ck['meta']['epoch']}, step {ck['meta']['step']}")
         return {**ck["meta"], "args": meta["args"]}
     if compact is not None and compact.exists():
-        ck = torch.load(compact, map_location="cpu")
+        ck = read_compact(compact)
         model.load_state_dict({k: v.float() for k, v in ck["state_dict"].items()})
         print(f"resumed from compact {compact} at epoch {ck['meta']['epoch']} (fresh optimizer moments)")
         return {**ck["meta"], "args": meta["args"]}
     raise SystemExit(f"--resume: neither {full} nor {compact} exists")
+
+
+def _elapsed(clock: dict) -> float:
+    """The share of the --max-minutes budget used so far (≥ 1: time is up)."""
+    return (time.time() - clock["start"]) / clock["budget"]
 
 
 def _epoch(model, opt, train, val, args, device, meta, total, clock) -> dict:
@@ -260,7 +280,7 @@ def _epoch(model, opt, train, val, args, device, meta, total, clock) -> dict:
         if args.max_steps and meta["step"] >= args.max_steps:
             break
         if args.time_schedule:
-            fraction = (time.time() - clock["start"]) / clock["budget"]
+            fraction = _elapsed(clock)
             if fraction >= 1:
                 break
             lr = lr_at(meta["step"] - clock["first_step"], total, args, fraction)
@@ -279,7 +299,7 @@ def _epoch(model, opt, train, val, args, device, meta, total, clock) -> dict:
                   f"lr {opt.param_groups[0]['lr']:.2e} {pts / el:,.0f} pts/s", end="", flush=True)
     el, run_loss = time.time() - t0, math.nan if run_loss is None else run_loss
     meta = {**meta, "epoch": meta["epoch"] + 1, "seconds": meta["seconds"] + el}
-    last = ((args.max_minutes and time.time() - clock["start"] >= clock["budget"]) or meta["epoch"] >= args.epochs
+    last = ((args.max_minutes and _elapsed(clock) >= 1) or meta["epoch"] >= args.epochs
             or (args.max_steps and meta["step"] >= args.max_steps))  # the run ends here: always evaluate it
     if meta["epoch"] % args.eval_every and not last:
         print(f"\repoch {meta['epoch']} train {run_loss:.4f} lr {opt.param_groups[0]['lr']:.2e} "
