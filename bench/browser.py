@@ -40,7 +40,7 @@ def transfer(site: Path, paths: set[str]) -> tuple[int, int]:
 def main():
     args = parse_args(__doc__, runs=5)
     site = site_folder(args.site)
-    cold, warm, b1, b50, longest, paths = [], [], [], [], [], set()
+    cold, warm, b1, b50, longest, paths, stages = [], [], [], [], [], set(), []
     with chromium() as browser, served(site) as url:
         for _ in range(args.runs):
             ctx = browser.new_context()
@@ -48,6 +48,8 @@ def main():
             page = ctx.new_page()
             page.on("request", lambda r: paths.add(urlparse(r.url).path))
             cold.append(load(page, url))
+            stages.append(page.evaluate("""async () => { const { model } = await import('./runtime/client.js');
+                return { 'page until worker': Math.round(model.startedAt), ...model.info.timings }; }"""))
             warm.append(load(page, url))  # same context: the HTTP cache is warm
             res = page.evaluate("""async () => {
                 const { model } = await import('./runtime/client.js');
@@ -65,6 +67,8 @@ def main():
     med = statistics.median
     print(f"medians of {args.runs} runs, headless Chromium on 127.0.0.1")
     print(f"cold start to model-ready  {med(cold):.2f} s")
+    parts = ", ".join(f"{k} {med([t[k] for t in stages]) / 1000:.2f} s" for k in stages[0])
+    print(f"  cold start, worker stages: {parts}")
     print(f"warm start to model-ready  {med(warm):.2f} s")
     print(f"bytes transferred          {raw / 1e6:.2f} MB raw, {gz / 1e6:.2f} MB gzip -6")
     print(f"worker sampling step       batch 1 {med(b1):.3f} ms, batch 50 {med(b50):.3f} ms")

@@ -25,7 +25,8 @@ from .bib import Citations, load_bib
 SHORTCODE = re.compile(r"^::: *figure +(?P<args>[^\n]+)\n(?P<caption>.*?)\n:::[ \t]*$", re.M | re.S)
 APPENDIX = "<!-- appendix -->"
 CELL_REF = re.compile(r"\[\[(cell|r):(\w+)\]\]")  # [[cell:name]] → the cell id, [[r:name]] → its held-out r
-CARD_REF = re.compile(r"\[\[card:(\w+)\]\]")  # [[card:key]] → a number from weights/card.json
+# [[card:key]] or [[card:a.b.c]] → a number from weights/card.json; [[card:key|%]] as a percentage
+CARD_REF = re.compile(r"\[\[card:([^\]|]+)(\|%)?\]\]")
 
 
 @dataclass
@@ -109,9 +110,15 @@ def card_refs(text: str, card_path: Path) -> str:
     flat = {**card, **{k: v for k, v in card.get("provenance", {}).items() if not isinstance(v, dict)}}
 
     def one(m):
-        if m.group(1) not in flat:
-            raise ValueError(f"the article cites [[card:{m.group(1)}]], which {card_path.name} does not hold")
-        v = flat[m.group(1)]
+        v = flat
+        for key in m.group(1).split("."):
+            if not isinstance(v, dict) or key not in v:
+                raise ValueError(f"the article cites [[card:{m.group(1)}]], which {card_path.name} does not hold")
+            v = v[key]
+        if isinstance(v, dict):
+            raise ValueError(f"the article cites [[card:{m.group(1)}]], which is a table, not a number")
+        if m.group(2):
+            return f"{100 * v:.1f} %"
         return (f"{v:.3f}".replace("-", "−") if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v))
     return CARD_REF.sub(one, text)
 

@@ -77,21 +77,33 @@ def nll(model: Model, strokes_or_list) -> float:
     Each line starts from a zero state; point t+1 is predicted after feeding points 0..t, so the
     first point is input only. (dx, dy) density in article units plus log P(pen_lift).
     """
+    per_line = point_log_densities(model, strokes_or_list)
+    return -float(sum(float(a.sum()) for a in per_line)) / float(sum(len(a) for a in per_line))
+
+
+def point_log_densities(model: Model, strokes_or_list) -> list[np.ndarray]:
+    """Per line, log p of each predicted point (points 1..T-1), the terms ``nll`` averages.
+
+    Lines are batched internally (longest first, so the lines still running form a prefix).
+    """
     lines = _as_lines(strokes_or_list)
     if not any(len(x) > 1 for x in lines):
         raise ValueError("nll: needs at least one line with two or more points")
-    lines = sorted((x for x in lines if len(x) > 1), key=len, reverse=True)  # active lines form a prefix
-    L = len(lines[0])
-    x = np.zeros((len(lines), L, 3), dtype=model.dtype)
-    for b, line in enumerate(lines):
-        x[b, :len(line)] = line
-    lengths = np.array([len(line) for line in lines])
-    state, total = model.zero_state(len(lines)), 0.0
-    for t in range(L - 1):
+    order = sorted((i for i, x in enumerate(lines) if len(x) > 1), key=lambda i: len(lines[i]), reverse=True)
+    lengths = np.array([len(lines[i]) for i in order])
+    x = np.zeros((len(order), lengths[0], 3), dtype=model.dtype)
+    for b, i in enumerate(order):
+        x[b, :lengths[b]] = lines[i]
+    out = np.zeros((len(order), lengths[0] - 1))
+    state = model.zero_state(len(order))
+    for t in range(lengths[0] - 1):
         n = int((lengths > t + 1).sum())
         state = model.step(x[:n, t], State(state.h[:n], state.c[:n]))
-        total += float(log_density(model.mixture(state.h), x[:n, t + 1]).sum())
-    return -total / float((lengths - 1).sum())
+        out[:n, t] = log_density(model.mixture(state.h), x[:n, t + 1])
+    per_line = [np.zeros(0)] * len(lines)
+    for b, i in enumerate(order):
+        per_line[i] = out[b, :lengths[b] - 1]
+    return per_line
 
 
 def activations(model: Model, strokes) -> np.ndarray:

@@ -67,3 +67,13 @@ def test_default_build_ships_no_human_lines_and_samples_build_does(tmp_path, iam
     build.main(["--out", str(tmp_path / "human"), "--samples", str(iam_dir / "lineStrokes-all.tar.xz")])
     samples = __import__("json").loads((tmp_path / "human" / "data" / "samples.json").read_text())
     assert len(samples) == 8 and all(300 <= len(s["strokes"]) <= 900 for s in samples)
+
+
+def test_card_refs_reach_nested_numbers_and_percentages(tmp_path):
+    from builder.article import card_refs
+    card = tmp_path / "card.json"
+    card.write_text('{"nll": -1.5, "a": {"b c": {"share": 0.0142}}, "t": {"x": 1}}')
+    assert card_refs("[[card:nll]] [[card:a.b c.share|%]]", card) == "−1.500 1.4 %"
+    for bad in ("[[card:a.missing]]", "[[card:t]]"):
+        with pytest.raises(ValueError, match="the article cites"):
+            card_refs(bad, card)

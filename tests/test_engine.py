@@ -74,6 +74,13 @@ def test_nll_of_a_list_is_the_pointwise_mean(model):
     assert engine.nll(model, a.tolist()) == pytest.approx(-lp[:29].mean(), abs=1e-10)
 
 
+def test_point_log_densities_keep_the_order_of_the_lines(model):
+    short, long_ = random_line(12, 5), random_line(30, 4)
+    per_line = engine.point_log_densities(model, [short, long_])  # the shorter line first: batching reorders
+    for x, lp in zip((short, long_), per_line):
+        np.testing.assert_allclose(lp, log_density(model.run(x[:-1]).mixture, x[1:]), atol=1e-10)
+
+
 def test_input_scale_is_applied_inside_with_its_jacobian():
     scaled = engine.Model(random_weights(input_scale=[2.0, 3.0]), dtype=np.float64)
     plain = engine.Model(random_weights(), dtype=np.float64)

@@ -160,3 +160,39 @@ def test_a_run_past_its_best_epoch_says_so_in_the_card(tmp_path):
     table = card.phase_table({"phases": meta["phases"], "epochs": 3, "train_seconds": 60, "hyperparameters": {}})
     assert "| 1–3 | CPU, 1 threads | 1 min | 4 | 0.001 | cosine over 9 epochs | dropout 0.1 |" in table
     assert "ran on to epoch 9, where validation was -1.500 and training -1.700" in table
+
+
+def test_breakdown_by_kind_of_point_adds_up_to_the_nll():
+    from training.evaluate import KINDS, breakdown, kinds_of
+    line = np.array([[0, 0, 0], [1, 0, 0], [0, 0, 1], [5, 2, 0], [0, 0, 0], [0, 3, 0], [2, 2, 0]], float)
+    # predicted points 1..6: one axis still, resting, stroke start (after the lift), resting, one axis, moving
+    assert kinds_of(line).tolist() == [2, 1, 0, 1, 2, 3]
+    lp = [np.array([-1.0, 2.0, -5.0, 3.0, 0.5, 1.0])]
+    parts = breakdown([line], lp)
+    assert list(parts) == list(KINDS)
+    assert sum(p["contribution"] for p in parts.values()) == pytest.approx(-lp[0].mean(), abs=1e-3)
+    assert parts["pen resting"] == {"share": round(2 / 6, 4), "nll": -2.5, "contribution": round(-5 / 6, 4)}
+
+
+def test_dequantized_lines_move_offsets_by_under_half_a_tablet_unit():
+    from training.evaluate import dequantized
+    line = np.array([[0, 0, 0], [0.5, -0.25, 1], [0, 0, 0]], np.float32)
+    out = dequantized([line], seed=3)[0]
+    assert out[:, 2].tolist() == line[:, 2].tolist() and out is not line
+    moved = np.abs(out[:, :2] - line[:, :2]) * data.UNITS_PER_ARTICLE_UNIT
+    assert np.all(moved <= 0.5) and np.all(moved > 0)  # every offset leaves the grid
+    np.testing.assert_array_equal(out, dequantized([line], seed=3)[0])
+
+
+def test_card_says_which_model_leads_on_which_kind():
+    from training import card
+    from training.evaluate import KINDS
+    ours = {n: {"share": 0.25, "nll": -2.0} for n in KINDS}
+    ref = {n: {"share": 0.25, "nll": -1.0 if n == "pen moving" else -3.0} for n in KINDS}
+    c = {"breakdown": ours, "nll_quantized": -1.6, "nll_dequantized": -1.58,
+         "reference_2016": {"nll": -1.73, "nll_dequantized": -1.55, "breakdown": ref}}
+    row, text = card.kinds_section(c)
+    assert row == "| the 2016 article's model, same lines | -1.7300 |"
+    assert "the 2016 model scores better on stroke start, pen resting, one axis still (75% of points), ours on pen moving" in text
+    assert "ours is ahead by 0.030 nats per point" in text
+    assert card.kinds_section({"breakdown": ours}) == ("", "")

@@ -22,6 +22,7 @@ from .data import DEFAULT_DATA
 from .train import COMPACT, ROOT, read_compact
 
 CARD = ROOT / "weights" / "card.json"
+REFERENCE_2016 = DEFAULT_DATA.parent.parent / "reference" / "distill-2016" / "b64_weights.json"
 # torch.nn.LSTM stacks its gates i, f, g, o; the engine (and the 2016 model) use i, g, f, o.
 TORCH_TO_ENGINE = (0, 2, 1, 3)
 
@@ -63,6 +64,8 @@ def main(argv=None):
     p.add_argument("--evaluate", action="store_true", help="measure float and quantized NLL, write weights/card.json")
     p.add_argument("--data", default=str(DEFAULT_DATA / "lineStrokes-all.tar.xz"))
     p.add_argument("--split", default=str(DEFAULT_DATA / "splits" / "validation_set.txt"))
+    p.add_argument("--reference", default=str(REFERENCE_2016),
+                   help="the 2016 article's weights, measured the same way for the card ('' = skip)")
     args = p.parse_args(argv)
     state, meta = load_checkpoint(Path(args.checkpoint))
     weights = to_weights(state, {"provenance": provenance(meta)})
@@ -96,7 +99,14 @@ def write_card(weights, data: bytes, meta: dict, args) -> None:
     exact = W.dumps(weights, "f4")
     print("evaluating float and quantized weights on the validation split ...", flush=True)
     full_f, n = evaluate_weights(exact, args.data, args.split)
-    full_q, _ = evaluate_weights(data, args.data, args.split)
+    full_q, _, kinds_q = evaluate_weights(data, args.data, args.split, kinds=True)
+    deq_q, _ = evaluate_weights(data, args.data, args.split, dequantize=True)
+    reference = None
+    if args.reference and Path(args.reference).is_file():
+        ref = Path(args.reference).read_bytes()
+        ref_nll, _, ref_kinds = evaluate_weights(ref, args.data, args.split, kinds=True)
+        ref_deq, _ = evaluate_weights(ref, args.data, args.split, dequantize=True)
+        reference = {"nll": round(ref_nll, 4), "nll_dequantized": round(ref_deq, 4), "breakdown": ref_kinds}
     sub_q, n_sub = evaluate_weights(data, args.data, args.split, limit=SUBSET)
     from .data import load_split
     from .evaluate import CACHE
@@ -104,7 +114,8 @@ def write_card(weights, data: bytes, meta: dict, args) -> None:
                                   progress=False).lines) for name in ("training", "validation")}
     card = {"train_lines": lines["training"], "validation_lines": lines["validation"], "validation_points": n,
             "nll_float": round(full_f, 4), "nll_quantized": round(full_q, 4),
-            "quantization_cost": round(full_q - full_f, 4), "subset_lines": SUBSET, "subset_points": n_sub,
+            "quantization_cost": round(full_q - full_f, 4), "nll_dequantized": round(deq_q, 4),
+            "breakdown": kinds_q, "reference_2016": reference, "subset_lines": SUBSET, "subset_points": n_sub,
             "subset_nll_quantized": round(sub_q, 5), "bytes": len(data), "encoding": args.encoding,
             "stalls": stall_rates(W.load(data)),
             "curve": meta.get("curve", []), "provenance": weights.meta["provenance"]}

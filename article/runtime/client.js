@@ -29,6 +29,7 @@ export class ModelClient extends EventTarget {
   start(base) {
     if (this.status !== "idle") return this.ready;
     this.base = base;
+    this.startedAt = performance.now(); // ms after navigation: bench/browser.py reports it
     this._setStatus("loading");
     try {
       this.worker = new Worker(new URL("runtime/worker.js", base));

@@ -27,6 +27,10 @@ async function stage(sentence, work) {
 
 async function boot(msg) {
   const base = new URL(msg.base, self.location.href);
+  // Milliseconds each start-up stage took (bench/browser.py prints them): the ready reply carries them.
+  const timings = {};
+  let mark = performance.now();
+  const lap = (name) => { const now = performance.now(); timings[name] = Math.round(now - mark); mark = now; };
   if (typeof WebAssembly !== "object") throw new Error("this browser cannot run WebAssembly");
   await stage("the Python runtime (Pyodide) is missing from this site", async () => {
     // Pyodide's loader can hang on a missing file instead of failing: check them first
@@ -34,9 +38,12 @@ async function boot(msg) {
     if (heads.some((r) => !r.ok)) throw new Error("missing");
     importScripts(new URL("pyodide/pyodide.js", base).href);
   });
+  lap("loader");
   py = await stage("the Python runtime (Pyodide) could not start", () => loadPyodide({ indexURL: new URL("pyodide/", base).href }));
+  lap("pyodide");
   post(msg.id, "progress", { stage: "numpy" });
   await stage("numpy could not be loaded", () => py.loadPackage("numpy", { messageCallback: () => {}, errorCallback: () => {} }));
+  lap("numpy");
   const [zip, weights] = await Promise.all(["py/engine.zip", msg.weights || "py/weights.bin"].map((p) =>
     stage(`the file ${p} is missing from this site`, async () => {
       const r = await fetch(new URL(p, base));
@@ -48,9 +55,12 @@ async function boot(msg) {
     py.runPython("import sys; sys.path.insert(0, '/home/pyodide/lib')");
     glue = py.pyimport("engine.browser");
   });
+  lap("engine");
   post(msg.id, "progress", { stage: "weights" });
-  return stage("the model's weights could not be read", async () =>
+  const info = await stage("the model's weights could not be read", async () =>
     glue.init(new Uint8Array(weights)).toJs({ dict_converter: Object.fromEntries }));
+  lap("weights");
+  return { ...info, timings };
 }
 
 function toReply(res) {
