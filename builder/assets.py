@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +27,25 @@ CACHE = Path.home() / ".cache" / "handwriting"
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip timestamps: same inputs → same bytes
 
 
+# What the site leaves out of Pyodide's files (a 10.1 → 9.0 MB gzip transfer, measured by
+# bench/browser.py): nothing the engine, the worker or the console's reader can use in a browser.
+# Standard-library modules that need processes, sockets, a terminal or a mail server, test and
+# debugging frameworks, old audio formats; and codecs other than the common ones.
+STDLIB_DROP = {"multiprocessing", "wsgiref", "xmlrpc", "unittest", "doctest", "pdb", "bdb", "pickletools", "smtplib",
+               "imaplib", "poplib", "ftplib", "telnetlib", "nntplib", "mailbox", "mailcap", "webbrowser", "cgi",
+               "cgitb", "aifc", "sunau", "wave", "chunk", "sndhdr", "imghdr", "uu", "xdrlib", "pipes", "crypt",
+               "pty", "getpass", "antigravity", "__hello__", "__phello__", "tabnanny", "zipapp", "modulefinder",
+               "pyclbr", "netrc"}
+STDLIB_DROP_FILES = {"concurrent/futures/process.py"}  # ProcessPoolExecutor: imports multiprocessing
+STDLIB_CODECS = {"__init__", "aliases", "utf_8", "utf_8_sig", "ascii", "latin_1", "utf_16", "utf_16_le", "utf_16_be",
+                 "utf_32", "utf_32_le", "utf_32_be", "cp1252", "cp437", "charmap", "raw_unicode_escape",
+                 "unicode_escape", "idna", "punycode", "base64_codec", "hex_codec", "mbcs"}
+# From the numpy wheel: C headers, static libraries, type stubs, Cython declarations, f2py (a
+# Fortran wrapper generator) and build examples: none is read at run time.
+NUMPY_DROP = re.compile(r"^numpy/(f2py|_pyinstaller|random/_examples)/|/include/|/lib/(pkgconfig|npy-pkg-config)/"
+                        r"|\.(pyi|pxd|a|h|c|pyx)$")
+
+
 class AssetError(RuntimeError):
     """A missing or corrupt build input, with what to do about it."""
 
@@ -38,8 +59,40 @@ def pyodide_files(folder: Path | None) -> dict[str, bytes]:
         raise AssetError(f"Pyodide files missing in {src}: {', '.join(missing)}; {hint}")
     files = {f: (src / f).read_bytes() for f in PYODIDE_FILES}
     local = src / NUMPY_WHEEL
-    files[NUMPY_WHEEL] = _verified(local.read_bytes(), str(local)) if local.is_file() else numpy_wheel()
+    wheel = _verified(local.read_bytes(), str(local)) if local.is_file() else numpy_wheel()
+    files[NUMPY_WHEEL] = slim_zip(wheel, lambda name: not NUMPY_DROP.search(name))
+    files["python_stdlib.zip"] = slim_zip(files["python_stdlib.zip"], stdlib_keeps)
+    files["pyodide-lock.json"] = numpy_only_lock(files["pyodide-lock.json"], files[NUMPY_WHEEL])
     return files
+
+
+def stdlib_keeps(name: str) -> bool:
+    """Whether the site's python_stdlib.zip keeps this member (see STDLIB_DROP, STDLIB_CODECS)."""
+    parts = name.split("/")
+    if parts[0].removesuffix(".py") in STDLIB_DROP or name in STDLIB_DROP_FILES:
+        return False
+    return not (parts[0] == "encodings" and len(parts) > 1 and parts[1]
+                and parts[1].removesuffix(".py") not in STDLIB_CODECS)
+
+
+def slim_zip(data: bytes, keep) -> bytes:
+    """The zip ``data`` without the members ``keep(name)`` refuses; entries otherwise as they were."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            if keep(info.filename):
+                dst.writestr(info, src.read(info), compress_type=info.compress_type)
+    return out.getvalue()
+
+
+def numpy_only_lock(lock: bytes, wheel: bytes) -> bytes:
+    """Pyodide's lock file with its numpy entry only, carrying the site's wheel's sha256
+    (loadPackage checks it): the site ships no other package."""
+    data = json.loads(lock)
+    numpy = {**data["packages"]["numpy"], "sha256": hashlib.sha256(wheel).hexdigest()}
+    if numpy["depends"]:
+        raise AssetError(f"Pyodide's numpy depends on {numpy['depends']}, which the site does not ship")
+    return json.dumps({"info": data["info"], "packages": {"numpy": numpy}}, indent=1, sort_keys=True).encode()
 
 
 def numpy_wheel(cache: Path = CACHE) -> bytes:

@@ -1,5 +1,6 @@
 """build.py without a browser: bad weights stop it with a clear message; same inputs, same bytes."""
 import hashlib
+import io
 
 import pytest
 
@@ -77,3 +78,30 @@ def test_card_refs_reach_nested_numbers_and_percentages(tmp_path):
     for bad in ("[[card:a.missing]]", "[[card:t]]"):
         with pytest.raises(ValueError, match="the article cites"):
             card_refs(bad, card)
+
+
+def test_slimmed_pyodide_files_keep_every_import_the_rest_needs():
+    """No module left in the site's standard library imports a dropped one at its top level, the
+    numpy wheel keeps its code and loses only build files, and the lock carries the wheel's hash."""
+    import json
+    import re
+    import zipfile
+    from builder import assets
+    files = assets.pyodide_files(None)
+    stdlib = zipfile.ZipFile(io.BytesIO(files["python_stdlib.zip"]))
+    names = stdlib.namelist()
+    assert "encodings/utf_8.py" in names and "json/__init__.py" in names and "encodings/cp037.py" not in names
+    assert not any(n.split("/")[0].removesuffix(".py") in assets.STDLIB_DROP for n in names)
+    top_import = re.compile(rb"^(?:import|from)\s+([\w.]+)", re.M)  # unindented: runs on import (a regex, not
+    for name in names:                                               # ast: this Python may predate Pyodide's)
+        if name.endswith(".py"):
+            mods = {m.split(b".")[0].decode() for m in top_import.findall(stdlib.read(name))}
+            assert not mods & assets.STDLIB_DROP, (name, mods & assets.STDLIB_DROP)
+    wheel = files[assets.NUMPY_WHEEL]
+    members = zipfile.ZipFile(io.BytesIO(wheel)).namelist()
+    assert "numpy/_core/_multiarray_umath.cpython-312-wasm32-emscripten.so" in members
+    assert "numpy/random/_generator.cpython-312-wasm32-emscripten.so" in members
+    assert not [m for m in members if m.endswith((".pyi", ".h", ".a")) or m.startswith("numpy/f2py/")]
+    lock = json.loads(files["pyodide-lock.json"])
+    assert list(lock["packages"]) == ["numpy"] and lock["info"]["version"] == assets.PYODIDE_VERSION
+    assert lock["packages"]["numpy"]["sha256"] == hashlib.sha256(wheel).hexdigest()

@@ -196,3 +196,12 @@ def test_card_says_which_model_leads_on_which_kind():
     assert "the 2016 model scores better on stroke start, pen resting, one axis still (75% of points), ours on pen moving" in text
     assert "ours is ahead by 0.030 nats per point" in text
     assert card.kinds_section({"breakdown": ours}) == ("", "")
+
+
+def test_without_rests_keeps_every_position_and_pen_lift():
+    line = np.array([[0, 0, 0], [1, 2, 0], [0, 0, 0], [0, 0, 0], [3, -1, 1], [0, 0, 1], [0, 0, 0], [2, 2, 0]], np.float32)
+    out = train.without_rests(line)
+    assert out.tolist() == [[0, 0, 0], [1, 2, 0], [3, -1, 1], [0, 0, 1], [2, 2, 0]]
+    ends = lambda x: np.cumsum(x[:, :2], axis=0)[x[:, 2] == 1]  # noqa: E731
+    np.testing.assert_array_equal(ends(out), ends(line))
+    np.testing.assert_array_equal(np.cumsum(out[:, :2], axis=0)[-1], np.cumsum(line[:, :2], axis=0)[-1])

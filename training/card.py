@@ -134,7 +134,8 @@ def phase_table(prov: dict) -> str:
         hp = ph["hyperparameters"]
         sched = (f"cosine over {hp['max_minutes']:g} min" if hp.get("time_schedule")
                  else f"cosine over {hp['epochs']} epochs")
-        reg = ", ".join(f"{k} {hp[k]:g}" for k in ("dropout", "augment") if hp.get(k)) or "none"
+        reg = ", ".join([f"{k} {hp[k]:g}" for k in ("dropout", "augment") if hp.get(k)]
+                        + (["resting points left out"] if hp.get("drop_rests") else [])) or "none"
         minutes = ph["seconds"] / 60
         rows.append(f"| {ph['epochs'][0]}–{ph['epochs'][1]} | {ph['device']} | {minutes:.0f} min | {hp['batch']} "
                     f"| {hp['lr']:g} | {sched} | {reg} |")

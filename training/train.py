@@ -62,6 +62,9 @@ def parse_args(argv=None):
     p.add_argument("--dropout", type=float, default=0.0, help="dropout on the cells' output before the head (training only)")
     p.add_argument("--augment", type=float, default=0.0,
                    help="random per-line scale exp(±a) in x and y and slant ±a, training lines only (0 = off)")
+    p.add_argument("--drop-rests", action="store_true",
+                   help="leave out of the training lines the points where the pen rests (dx = dy = 0, no lift); "
+                        "validation keeps them. An experiment against stalling at low Variation")
     p.add_argument("--eval-every", type=int, default=1, help="evaluate (and checkpoint) every N epochs")
     p.add_argument("--resume", action="store_true", help="continue from run-dir/full.pt, else from the compact checkpoint")
     p.add_argument("--quiet", action="store_true")
@@ -184,7 +187,17 @@ def load_data(args):
         val = Dataset(val.names[:args.limit], val.lines[:args.limit], val.skipped)
     if not train.lines or not val.lines:
         raise SystemExit("no usable training or validation lines: check --data and the split lists")
+    if args.drop_rests:
+        train = Dataset(train.names, [without_rests(x) for x in train.lines], train.skipped)
     return train, val
+
+
+def without_rests(line: np.ndarray) -> np.ndarray:
+    """The line without its resting points (a zero offset that ends no stroke): every position and
+    pen lift stays where it was, only the repeats of a position go. The first row is kept."""
+    rest = (line[:, 0] == 0) & (line[:, 1] == 0) & (line[:, 2] == 0)
+    rest[0] = False
+    return line[~rest]
 
 
 def main(argv=None) -> dict:
@@ -241,7 +254,7 @@ def note_ran_to(path: Path, meta: dict) -> None:
 
 
 HYPER = ("batch", "window", "lr", "min_lr", "warmup", "clip", "epochs", "time_schedule", "max_minutes",
-         "dropout", "augment", "seed", "hidden", "mixtures")
+         "dropout", "augment", "drop_rests", "seed", "hidden", "mixtures")
 
 
 def phase_record(args, device, first_epoch: int, meta: dict, seconds0: float) -> dict:

@@ -71,3 +71,13 @@ def test_del_model_and_huge_allocation_do_not_touch_the_figures(console):
     assert "Traceback (your code)" in out and "site-packages" not in out
     draw_word(page)
     page.wait_for_function("Number(document.getElementById('fig-continue').dataset.predictions || 0) > 0", timeout=10000)
+
+
+def test_the_slimmed_standard_library_keeps_what_a_reader_reaches_for(console):
+    # build.py leaves modules that cannot work in a browser out of python_stdlib.zip (builder.assets)
+    out = run(console, "import json, re, statistics, datetime, decimal, fractions, textwrap, pprint, inspect, csv, "
+                       "dataclasses, email.message, xml.dom.minidom, http.client, zipfile, base64, logging, asyncio\n"
+                       "print('ok', 'é'.encode('cp1252'), b'abc'.decode('utf-16-le', 'replace') != '')")
+    assert out.strip() == "ok b'\\xe9' True", out
+    out = run(console, "import unittest")
+    assert "No module named 'unittest'" in out, out
