@@ -202,3 +202,19 @@ def test_sub_path_build_serves_from_its_base(browser, tmp_path):
     page.goto(f"http://127.0.0.1:{server.server_address[1]}/repo-name/")
     page.wait_for_function("document.documentElement.dataset.model === 'ready'", timeout=60000)
     server.shutdown()
+
+
+def test_a_prediction_from_a_lifted_pen_does_not_draw_its_jump(guarded, page, site_url):
+    page.goto(site_url)
+    calls = page.evaluate("""async () => {
+        const { drawStrokes, PX_PER_UNIT } = await import('./runtime/client.js');
+        const log = [];
+        const ctx = { beginPath() {}, stroke() {}, moveTo: (x, y) => log.push(['M', x, y]), lineTo: (x, y) => log.push(['L', x, y]) };
+        const pts = [5, 0, 0, 1, 0, 1, 2, 0, 0, 1, 0, 0];  // jump, stroke end, jump, draw
+        drawStrokes(ctx, pts, { x: 0, y: 0, penUp: true });
+        const lifted = log.splice(0).map((c) => c[0]).join('');
+        drawStrokes(ctx, pts, { x: 0, y: 0 });
+        return [lifted, log.map((c) => c[0]).join(''), PX_PER_UNIT];
+    }""")
+    assert calls[0] == "MMLML"  # from a lifted pen: move to the landing point, draw, move over the lift, draw
+    assert calls[1] == "MLLML"  # pen down at the origin: the first offset is a stroke

@@ -40,7 +40,8 @@ export function mount(root, config) {
       if (askedFor !== drawingId) return; // the drawing was cleared meanwhile
       sent = upto;
       if (upto >= pad.rows.length - 1) { // only predictions from where the pen is now
-        predictions.push({ origin: pad.pos[upto - 1], pts: r.strokes, born: performance.now() });
+        const origin = { ...pad.pos[upto - 1], penUp: pad.rows[upto - 1][2] > 0.5 }; // a lifted pen: no line to the jump
+        predictions.push({ origin, pts: r.strokes, born: performance.now() });
         root.dataset.predictions = String(Number(root.dataset.predictions || 0) + 1);
         root.dataset.lastLength = String(r.strokes.length / 3);
       }

@@ -18,7 +18,7 @@ export function mount(root, config) {
   let queue = []; // [dx, dy, pen] rows waiting to be drawn
   let inflight = false, reset = true, seed = 1, visible = true, drawn = 0;
   let playing = !prefersReducedMotion(); // reduced motion: nothing moves until the reader asks
-  let width = 600, height = 300, line = 0, x = MARGIN, y = 0, penUp = true, wantNewLine = false;
+  let width = 600, height = 300, line = 0, x = MARGIN, y = 0, baseY = 0, penUp = true, wantNewLine = false, landing = true;
   const setPlaying = (p) => {
     playing = p;
     playBtn.textContent = playing ? "Pause" : "Play";
@@ -31,14 +31,15 @@ export function mount(root, config) {
     ctx.clearRect(0, 0, width, height);
     line = 0; startLine();
   }
+  // A new line does not restart the model: it keeps writing from its state, and the pen lands at
+  // the line's start instead of where the model's jump after the lift would take it.
   function startLine() {
-    x = MARGIN; y = MARGIN + LINE_HEIGHT * (line + 0.5); penUp = true;
-    queue = []; reset = true; wantNewLine = false;
+    x = MARGIN; y = baseY = MARGIN + LINE_HEIGHT * (line + 0.5); penUp = true;
+    landing = true; wantNewLine = false;
   }
 
   new IntersectionObserver((entries) => { visible = entries[0].isIntersecting; }).observe(root);
   playBtn.addEventListener("click", () => setPlaying(!playing));
-  varInput.addEventListener("change", () => { queue = []; });
 
   const fetchMore = () => {
     if (inflight || queue.length > CHUNK / 2) return;
@@ -47,9 +48,7 @@ export function mount(root, config) {
       session: root.id, n: CHUNK, temperature: Number(varInput.value), seed: seed++, reset,
     });
     reset = false;
-    const lineAtAsk = line;
     job.promise.then((r) => {
-      if (line !== lineAtAsk) return; // a new line began meanwhile: this chunk belongs to the old one
       for (let i = 0; i < r.strokes.length; i += 3) queue.push([r.strokes[i], r.strokes[i + 1], r.strokes[i + 2]]);
     }, () => { reset = true; }).finally(() => { inflight = false; });
   };
@@ -61,11 +60,14 @@ export function mount(root, config) {
       ctx.lineWidth = 2; ctx.lineCap = ctx.lineJoin = "round"; ctx.strokeStyle = "#222";
       for (let k = 0; k < PER_FRAME && queue.length; k++) {
         const [dx, dy, pen] = queue.shift();
-        const nx = x + dx * PX_PER_UNIT, ny = y + dy * PX_PER_UNIT;
+        const nx = landing ? x : x + dx * PX_PER_UNIT, ny = landing ? y : y + dy * PX_PER_UNIT;
+        landing = false;
         if (!penUp) { ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(nx, ny); ctx.stroke(); }
         x = nx; y = ny; penUp = pen > 0.5; drawn++;
-        if (x > width - MARGIN) wantNewLine = true;
-        if (wantNewLine && (penUp || x > width)) { // finish the letter, then a fresh line
+        // A line that reaches the right edge, or drifts most of a line's height up or down, ends at
+        // the next pen lift (at once if it leaves the canvas): the model's lines do wander.
+        if (x > width - MARGIN || Math.abs(y - baseY) > 0.8 * LINE_HEIGHT) wantNewLine = true;
+        if (wantNewLine && (penUp || x > width || y < 0 || y > height)) { // finish the letter, then a fresh line
           line++;
           if (MARGIN + LINE_HEIGHT * (line + 1) > height) newPage(ctx); else startLine();
           break;

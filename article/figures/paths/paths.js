@@ -68,10 +68,11 @@ export async function mount(root, config) {
       for (let b = 0; b < N_PATHS; b++) {
         let x = ox + xs[i] * s, y = oy + ys[i] * s;
         const base = ((k * N_PATHS + b) * steps) * 3;
+        const lifted = line[3 * i + 2] > 0.5; // the line's pen lifts here: a branch's first step is a jump
         for (let t = 0; t < steps; t++) {
           const nx = x + msg.branches[base + 3 * t] * s, ny = y + msg.branches[base + 3 * t + 1] * s;
           ctx.strokeStyle = veerColor(msg.veer[k * N_PATHS + b], 0.35 * (1 - t / steps) + 0.05);
-          ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(nx, ny); ctx.stroke();
+          if (t > 0 || !lifted) { ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(nx, ny); ctx.stroke(); }
           if (msg.branches[base + 3 * t + 2] > 0.5) break; // the pen lifted: the branch ends here
           x = nx; y = ny;
         }
