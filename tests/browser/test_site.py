@@ -62,6 +62,29 @@ def test_generate_writes_and_pauses(live_page):
     page.wait_for_function(f"Number(document.getElementById('fig-generate').dataset.points) > {paused_at + 20}", timeout=10000)
 
 
+def test_generate_restarts_a_model_stuck_hovering(live_page):
+    page = live_page
+    # The model answers with a pen that never moves (as a stalled model does, for hundreds of points)
+    page.evaluate("""async () => {
+        const { model } = await import('./runtime/client.js');
+        const real = model.request.bind(model);
+        window.__asks = [];
+        model.request = (type, payload, opts) => {
+            if (type !== 'generate') return real(type, payload, opts);
+            window.__asks.push(payload.reset);
+            const still = !payload.reset;  // a fresh start moves; the model's state after it is stuck
+            const rows = new Float32Array(payload.n * 3).map((_, i) => (still || i % 3 === 2 ? 0 : 0.3));
+            return { id: 0, promise: Promise.resolve({ strokes: rows }), cancel() {} };
+        };
+    }""")
+    page.locator("#fig-generate").scroll_into_view_if_needed()
+    page.wait_for_function("Number(document.getElementById('fig-generate').dataset.restarts || 0) >= 1", timeout=15000)
+    page.wait_for_function("window.__asks.lastIndexOf(true) > window.__asks.indexOf(false)", timeout=5000)
+    asks = page.evaluate("window.__asks")
+    stuck = asks.index(False)  # the first chunk from the stuck state (the figure may have asked before the patch)
+    assert asks.index(True, stuck) - stuck >= 3  # 150 unmoving points (60 a chunk), then the fresh start
+
+
 def test_screenshots_at_desktop_and_phone_width(live_page, output_path):
     page = live_page
     draw_word(page)

@@ -5,6 +5,8 @@ const CHUNK = 60; // points asked for per request
 const PER_FRAME = 2; // points drawn per animation frame (~120 points a second)
 const LINE_HEIGHT = 100; // px between lines
 const MARGIN = 30; // px
+const STALL_STEP = 0.05; // article units: a step this short barely moves the pen (as training.export counts stalls)
+const STALL_POINTS = 150; // this many such steps in a row: the model is stuck hovering, so it restarts
 
 export function mount(root, config) {
   const canvas = root.querySelector("canvas.ink");
@@ -16,7 +18,7 @@ export function mount(root, config) {
   varInput.addEventListener("input", show);
 
   let queue = []; // [dx, dy, pen] rows waiting to be drawn
-  let inflight = false, reset = true, seed = 1, visible = true, drawn = 0;
+  let inflight = false, reset = true, seed = 1, visible = true, drawn = 0, still = 0, restarts = 0;
   let playing = !prefersReducedMotion(); // reduced motion: nothing moves until the reader asks
   let width = 600, height = 300, line = 0, x = MARGIN, y = 0, baseY = 0, penUp = true, wantNewLine = false, landing = true;
   const setPlaying = (p) => {
@@ -48,7 +50,9 @@ export function mount(root, config) {
       session: root.id, n: CHUNK, temperature: Number(varInput.value), seed: seed++, reset,
     });
     reset = false;
+    const asked = restarts;
     job.promise.then((r) => {
+      if (asked !== restarts) return; // asked before a restart: the rest of a stuck line
       for (let i = 0; i < r.strokes.length; i += 3) queue.push([r.strokes[i], r.strokes[i + 1], r.strokes[i + 2]]);
     }, () => { reset = true; }).finally(() => { inflight = false; });
   };
@@ -64,6 +68,11 @@ export function mount(root, config) {
         landing = false;
         if (!penUp) { ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(nx, ny); ctx.stroke(); }
         x = nx; y = ny; penUp = pen > 0.5; drawn++;
+        still = Math.hypot(dx, dy) < STALL_STEP ? still + 1 : 0;
+        if (still >= STALL_POINTS) { // the model hovers in place: a fresh start on a fresh line
+          still = 0; restarts++; reset = true; queue = []; wantNewLine = true; penUp = true;
+          root.dataset.restarts = String(restarts);
+        }
         // A line that reaches the right edge, or drifts most of a line's height up or down, ends at
         // the next pen lift (at once if it leaves the canvas): the model's lines do wander.
         if (x > width - MARGIN || Math.abs(y - baseY) > 0.8 * LINE_HEIGHT) wantNewLine = true;
