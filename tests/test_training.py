@@ -205,3 +205,19 @@ def test_without_rests_keeps_every_position_and_pen_lift():
     ends = lambda x: np.cumsum(x[:, :2], axis=0)[x[:, 2] == 1]  # noqa: E731
     np.testing.assert_array_equal(ends(out), ends(line))
     np.testing.assert_array_equal(np.cumsum(out[:, :2], axis=0)[-1], np.cumsum(line[:, :2], axis=0)[-1])
+
+
+def test_stall_rates_tell_a_hovering_model_from_a_moving_one():
+    from engine.model import layout
+    from tests.test_engine import random_weights
+    rates = {}
+    for name, mu in (("hovers", 0.0), ("moves", 1.0)):
+        w = random_weights(hidden=8, mixtures=3)
+        s = layout(3)
+        w.W_out[:] = 0  # the mixture ignores the state: every step is drawn around mu with sigma e^-6
+        w.b_out[s["mu_x"]], w.b_out[s["log_sigma_x"]], w.b_out[s["log_sigma_y"]] = mu, -6.0, -6.0
+        w.b_out[s["mu_y"]] = 0.0
+        w.meta.update({"gate_order": W.GATE_ORDER, "forget_bias": 1.0, "input_scale": [1.0, 1.0]})
+        rates[name] = export.stall_rates(w, temperatures=(0.5,), lines=4, points=30)
+    assert rates["hovers"] == ({"0.5": 1.0}, {"0.5": 4})
+    assert rates["moves"] == ({"0.5": 0.0}, {"0.5": 0})

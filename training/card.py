@@ -150,10 +150,20 @@ def stall_line(card: dict) -> str:
     stalls = card.get("stalls")
     if not stalls:
         return ""
-    rates = ", ".join(f"{float(v):.0%} at {t}" for t, v in stalls.items())
-    return (f"Stalling (steps under 2 tablet units in 10 fixed-seed lines of 300 points; the data has 3.5 %): "
-            f"{rates}. A model whose likelihood improves can still stall more at low Variation, so this "
-            "is checked before a model replaces the default.")
+    lines, points = card.get("stall_sample", [10, 300])
+    stuck = card.get("stalled_lines", {})
+    ref = card.get("reference_2016") or {}
+
+    def rates(c):
+        return ", ".join(f"{float(v):.0%} at {t}" + (f" ({c['stalled_lines'][t]} stuck)" if t in c.get("stalled_lines", {}) else "")
+                         for t, v in c["stalls"].items())
+    text = (f"Stalling (steps under 2 tablet units, in {lines} fixed-seed lines of {points} points each; "
+            f"a line is *stuck* when over half its steps are; the data has 3.5 % such steps): ours "
+            f"{rates({'stalls': stalls, 'stalled_lines': stuck})}")
+    if ref.get("stalls"):
+        text += f"; the 2016 model {rates(ref)}"
+    return text + (". A model whose likelihood improves can still stall more at low Variation, so this is "
+                   "checked before a model replaces the default.")
 
 
 def kinds_section(card: dict) -> tuple[str, str]:

@@ -79,19 +79,25 @@ def main(argv=None):
 STALL_STEP = 0.05  # article units (2 tablet units): a pen that barely moves; 3.5 % of IAM-OnDB's steps
 
 
-def stall_rates(weights, temperatures=(0.35, 0.5, 0.65), lines=10, points=300) -> dict:
-    """Share of sampled steps shorter than STALL_STEP, per temperature, over fixed-seed lines.
+STALL_LINES, STALL_POINTS = 60, 300  # fixed-seed lines per Variation: 10 lines proved too noisy (one stuck line = 10 %)
+
+
+def stall_rates(weights, temperatures=(0.35, 0.5, 0.65), lines=STALL_LINES, points=STALL_POINTS) -> tuple[dict, dict]:
+    """Per temperature: the share of sampled steps shorter than STALL_STEP, and how many of the
+    fixed-seed lines are mostly (over half) such steps.
 
     Likelihood does not see it, but a model can learn to stall at low temperature (the pen
     hovering in place for hundreds of points), which ruins the figures that sample at 0.35–0.5.
     """
     import engine
     model = engine.Model(weights)
-    out = {}
+    rates, stuck = {}, {}
     for t in temperatures:
-        steps = [np.hypot(*engine.generate(model, points, t, seed=700 + s)[0][:, :2].T) for s in range(lines)]
-        out[str(t)] = round(float((np.concatenate(steps) < STALL_STEP).mean()), 3)
-    return out
+        short = [np.hypot(*engine.generate(model, points, t, seed=700 + s)[0][:, :2].T) < STALL_STEP
+                 for s in range(lines)]
+        rates[str(t)] = round(float(np.mean(short)), 3)
+        stuck[str(t)] = int(sum(x.mean() > 0.5 for x in short))
+    return rates, stuck
 
 
 def write_card(weights, data: bytes, meta: dict, args) -> None:
@@ -101,12 +107,15 @@ def write_card(weights, data: bytes, meta: dict, args) -> None:
     full_f, n = evaluate_weights(exact, args.data, args.split)
     full_q, _, kinds_q = evaluate_weights(data, args.data, args.split, kinds=True)
     deq_q, _ = evaluate_weights(data, args.data, args.split, dequantize=True)
+    stalls, stuck = stall_rates(W.load(data))
     reference = None
     if args.reference and Path(args.reference).is_file():
         ref = Path(args.reference).read_bytes()
         ref_nll, _, ref_kinds = evaluate_weights(ref, args.data, args.split, kinds=True)
         ref_deq, _ = evaluate_weights(ref, args.data, args.split, dequantize=True)
-        reference = {"nll": round(ref_nll, 4), "nll_dequantized": round(ref_deq, 4), "breakdown": ref_kinds}
+        ref_stalls, ref_stuck = stall_rates(W.load(ref))
+        reference = {"nll": round(ref_nll, 4), "nll_dequantized": round(ref_deq, 4), "breakdown": ref_kinds,
+                     "stalls": ref_stalls, "stalled_lines": ref_stuck}
     sub_q, n_sub = evaluate_weights(data, args.data, args.split, limit=SUBSET)
     from .data import load_split
     from .evaluate import CACHE
@@ -117,7 +126,7 @@ def write_card(weights, data: bytes, meta: dict, args) -> None:
             "quantization_cost": round(full_q - full_f, 4), "nll_dequantized": round(deq_q, 4),
             "breakdown": kinds_q, "reference_2016": reference, "subset_lines": SUBSET, "subset_points": n_sub,
             "subset_nll_quantized": round(sub_q, 5), "bytes": len(data), "encoding": args.encoding,
-            "stalls": stall_rates(W.load(data)),
+            "stalls": stalls, "stalled_lines": stuck, "stall_sample": [STALL_LINES, STALL_POINTS],
             "curve": meta.get("curve", []), "provenance": weights.meta["provenance"]}
     CARD.write_text(json.dumps(card, indent=1) + "\n")
     print(json.dumps({k: v for k, v in card.items() if k not in ("curve", "provenance")}, indent=1))
