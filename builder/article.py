@@ -24,7 +24,8 @@ from .bib import Citations, load_bib
 
 SHORTCODE = re.compile(r"^::: *figure +(?P<args>[^\n]+)\n(?P<caption>.*?)\n:::[ \t]*$", re.M | re.S)
 APPENDIX = "<!-- appendix -->"
-CELL_REF = re.compile(r"\[\[(cell|r):(\w+)\]\]")  # [[cell:name]] → the cell id, [[r:name]] → its held-out r
+# [[cell:name]] → the cell id, [[r:name]] → its held-out r; [[miss:name]] → a near miss's held-out r
+CELL_REF = re.compile(r"\[\[(cell|r|miss):(\w+)\]\]")
 # [[card:key]] or [[card:a.b.c]] → a number from weights/card.json; [[card:key|%]] as a percentage
 CARD_REF = re.compile(r"\[\[card:([^\]|]+)(\|%)?\]\]")
 
@@ -88,10 +89,16 @@ def cell_refs(text: str, claims_path: Path) -> str:
     """Put the measured cell ids and correlations (analysis/cells.py --write) into the prose."""
     if not CELL_REF.search(text):
         return text
-    claims = json.loads(claims_path.read_text())["claims"] if claims_path.exists() else {}
+    spec = json.loads(claims_path.read_text()) if claims_path.exists() else {}
+    claims, misses = spec.get("claims", {}), spec.get("near_misses", {})
 
     def one(m):
         kind, name = m.groups()
+        if kind == "miss":
+            if name not in misses:
+                raise ValueError(f"the article calls {name!r} a near miss, which {claims_path.name} does not "
+                                 f"(re-run: python -m analysis.cells --write, then revise the prose)")
+            return f"{misses[name]['confirmed_r']:+.2f}".replace("-", "−")
         if name not in claims:
             raise ValueError(f"the article cites the cell claim {name!r}, which {claims_path.name} does not hold "
                              f"(re-run: python -m analysis.cells --write, then revise the prose)")

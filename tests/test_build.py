@@ -105,3 +105,13 @@ def test_slimmed_pyodide_files_keep_every_import_the_rest_needs():
     lock = json.loads(files["pyodide-lock.json"])
     assert list(lock["packages"]) == ["numpy"] and lock["info"]["version"] == assets.PYODIDE_VERSION
     assert lock["packages"]["numpy"]["sha256"] == hashlib.sha256(wheel).hexdigest()
+
+
+def test_a_near_miss_can_be_mentioned_but_not_claimed(tmp_path):
+    claims = tmp_path / "cell-claims.json"
+    claims.write_text('{"claims": {"pen_up": {"cell": 3, "confirmed_r": 0.8}}, '
+                      '"near_misses": {"x_position": {"cell": 28, "confirmed_r": -0.593}}}')
+    assert A.cell_refs("[[miss:x_position]] [[r:pen_up]]", claims) == "−0.59 +0.80"
+    for bad in ("[[cell:x_position]]", "[[miss:pen_up]]"):
+        with pytest.raises(ValueError):
+            A.cell_refs(bad, claims)
