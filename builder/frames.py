@@ -85,6 +85,27 @@ def generated_lines(model) -> list[np.ndarray]:
     return lines
 
 
+def _short(v: float) -> str:
+    """A number at 0.1 px, as short as SVG allows: 2.0 → "2", 0.5 → ".5", -0.5 → "-.5"."""
+    t = f"{v:.1f}".rstrip("0").rstrip(".")
+    t = "0" if t in ("-0", "") else t
+    return t.replace("0.", ".", 1) if t.startswith(("0.", "-0.")) else t
+
+
+def relative_path(start, pts) -> str:
+    """SVG path data: move to ``start``, then relative line steps through ``pts`` (px). Rounded in
+    absolute terms, so steps never drift; a third shorter than absolute "L x y" pairs (the paths
+    frames hold tens of thousands of points)."""
+    prev = np.round(np.asarray(start, dtype=np.float64), 1)
+    out = f"M{_short(prev[0])} {_short(prev[1])}l"
+    for p in np.round(np.asarray(pts, dtype=np.float64), 1):
+        for i, v in enumerate(p - prev):
+            n = _short(v)
+            out += n if (n.startswith("-") or out.endswith("l")) else " " + n
+        prev = p
+    return out
+
+
 def frame_paths(model, settings: dict, lines) -> dict:
     """The first generated line with a few sampled branches per point, coloured by veer."""
     from engine.paths import iter_possible_paths
@@ -100,7 +121,11 @@ def frame_paths(model, settings: dict, lines) -> dict:
             branch = branch[:cut[0] + 1] if len(cut) else branch
             pts = xy[p.index] + np.cumsum(branch[:, :2], axis=0) * PX_PER_UNIT
             key = "veer-right" if v < -0.06 else "veer-left" if v > 0.06 else "veer-none"
-            bins[key].append(f"M{xy[p.index][0]:.1f} {xy[p.index][1]:.1f}" + "".join(f"L{x:.1f} {y:.1f}" for x, y in pts))
+            if line[p.index, 2] == 1:  # the pen lifts at this point: the first step is a jump, not ink
+                if len(pts) > 1:
+                    bins[key].append(relative_path(pts[0], pts[1:]))
+            else:
+                bins[key].append(relative_path(xy[p.index], pts))
     paths = "".join(f'<path class="{k}" d="{"".join(v)}"/>' for k, v in bins.items() if v)
     ink = f'<path class="thin" d="{S.to_svg_path(line, PX_PER_UNIT, origin, 1)}"/>'
     svg_text = (f'<svg class="static-svg" viewBox="0 0 {width:.0f} {height:.0f}" role="img" xmlns="http://www.w3.org/2000/svg" '
@@ -110,33 +135,32 @@ def frame_paths(model, settings: dict, lines) -> dict:
 
 def frame_cells(model, settings: dict, lines, order: dict) -> dict:
     """The first generated line above its heatmap: tanh(c) of every cell (rows in t-SNE order) per step."""
-    from .png import data_uri, diverging
+    from .png import heatmap_uri
     line = lines[0]
     acts = np.tanh(engine.activations(model, line) * np.asarray(order["signs"]))[:, order["order"]]  # (T, H)
     width, stroke_h, heat_h = 900.0, 150.0, 300.0
     origin = fit_origin(line, width, stroke_h)
-    img = diverging(acts.T)  # (H, T, 3): one row per cell, one column per step
     svg_text = (f'<svg class="static-svg" viewBox="0 0 {width:.0f} {stroke_h + heat_h:.0f}" role="img" '
                 f'xmlns="http://www.w3.org/2000/svg" aria-label="A generated line above a heatmap of its {model.hidden} '
                 f'cells, one row per cell in t-SNE order, one column per point">'
                 f'<path d="{S.to_svg_path(line, PX_PER_UNIT, origin, 1)}"/>'
                 f'<image x="0" y="{stroke_h:.0f}" width="{width:.0f}" height="{heat_h:.0f}" preserveAspectRatio="none" '
-                f'style="image-rendering: pixelated" href="{data_uri(img)}"/></svg>')
+                f'style="image-rendering: pixelated" href="{heatmap_uri(acts.T)}"/></svg>')  # a row per cell
     return {"svg": svg_text, "points": len(line)}
 
 
 def frame_cells_live(model, settings: dict, lines, order: dict) -> dict:
     """The cells after the first generated line, as the live figure's grid shows them."""
-    from .png import data_uri, diverging
+    from .png import heatmap_uri
     c = np.tanh(engine.activations(model, lines[0])[-1] * np.asarray(order["signs"]))[order["order"]]
     cols = int(settings.get("columns", 25))
     grid = np.zeros(((len(c) + cols - 1) // cols) * cols)
     grid[:len(c)] = c
-    img = diverging(grid.reshape(-1, cols))
-    h = 900.0 * img.shape[0] / cols
+    grid = grid.reshape(-1, cols)
+    h = 900.0 * grid.shape[0] / cols
     return {"svg": (f'<svg class="static-svg" viewBox="0 0 900 {h:.0f}" role="img" xmlns="http://www.w3.org/2000/svg" '
                     f'aria-label="All {len(c)} cell states after a generated line, in t-SNE order">'
-                    f'<image width="900" height="{h:.0f}" style="image-rendering: pixelated" href="{data_uri(img)}"/></svg>'),
+                    f'<image width="900" height="{h:.0f}" style="image-rendering: pixelated" href="{heatmap_uri(grid)}"/></svg>'),
             "points": len(lines[0])}
 
 

@@ -115,3 +115,40 @@ def test_a_near_miss_can_be_mentioned_but_not_claimed(tmp_path):
     for bad in ("[[cell:x_position]]", "[[miss:pen_up]]"):
         with pytest.raises(ValueError):
             A.cell_refs(bad, claims)
+
+
+def test_relative_path_data_lands_on_every_point():
+    import re
+
+    import numpy as np
+    from builder.frames import relative_path
+    rng = np.random.default_rng(4)
+    start, pts = rng.uniform(0, 900, 2), rng.uniform(0, 900, 2) + np.cumsum(rng.normal(0, 3, (200, 2)), axis=0)
+    d = relative_path(start, pts)
+    assert d.startswith("M") and d.count("l") == 1 and "L" not in d
+    nums = np.array([float(n) for n in re.findall(r"-?(?:\d+\.?\d*|\.\d+)", d)]).reshape(-1, 2)
+    np.testing.assert_allclose(np.cumsum(nums, axis=0)[1:], pts, atol=0.051)  # every point to 0.1 px, no drift
+    np.testing.assert_allclose(nums[0], start, atol=0.051)
+
+
+def test_static_heatmaps_are_palette_pngs_that_decode_to_their_levels():
+    import base64
+    import struct
+    import zlib
+
+    import numpy as np
+    from builder.png import HEAT_LEVELS, MID, heatmap_uri
+    values = np.array([[-1.0, -0.5, 0.0], [0.01, 0.5, 1.0]])
+    data = base64.b64decode(heatmap_uri(values).split(",", 1)[1])
+    chunks, at = {}, 8
+    while at < len(data):
+        n, kind = struct.unpack(">I4s", data[at:at + 8])
+        chunks[kind] = data[at + 8:at + 8 + n]
+        at += 12 + n
+    w, h, depth, colour = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
+    assert (w, h, depth, colour) == (3, 2, 8, 3)
+    palette = np.frombuffer(chunks[b"PLTE"], np.uint8).reshape(-1, 3)
+    assert len(palette) == HEAT_LEVELS and palette[HEAT_LEVELS // 2].tolist() == MID.tolist()  # 0 is white
+    rows = zlib.decompress(chunks[b"IDAT"])
+    idx = np.frombuffer(rows, np.uint8).reshape(h, w + 1)[:, 1:]
+    assert idx.tolist() == [[0, 16, 31], [31, 46, 62]]  # rint((v + 1) / 2 · 62)
