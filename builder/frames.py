@@ -96,14 +96,11 @@ def relative_path(start, pts) -> str:
     """SVG path data: move to ``start``, then relative line steps through ``pts`` (px). Rounded in
     absolute terms, so steps never drift; a third shorter than absolute "L x y" pairs (the paths
     frames hold tens of thousands of points)."""
-    prev = np.round(np.asarray(start, dtype=np.float64), 1)
-    out = f"M{_short(prev[0])} {_short(prev[1])}l"
-    for p in np.round(np.asarray(pts, dtype=np.float64), 1):
-        for i, v in enumerate(p - prev):
-            n = _short(v)
-            out += n if (n.startswith("-") or out.endswith("l")) else " " + n
-        prev = p
-    return out
+    at = np.round(np.vstack([start, pts]).astype(np.float64), 1)
+    steps = [_short(v) for v in np.diff(at, axis=0).ravel()]
+    # a minus sign separates numbers by itself; otherwise a space does (none right after "l")
+    body = "".join(n if k == 0 or n.startswith("-") else " " + n for k, n in enumerate(steps))
+    return f"M{_short(at[0, 0])} {_short(at[0, 1])}l{body}"
 
 
 def frame_paths(model, settings: dict, lines) -> dict:

@@ -1,4 +1,4 @@
-"""A minimal PNG writer (stdlib only) for static heatmaps: RGB or palette rows → bytes."""
+"""A minimal PNG writer (stdlib only) for static heatmaps: palette rows → bytes."""
 from __future__ import annotations
 
 import base64
@@ -8,22 +8,17 @@ import zlib
 import numpy as np
 
 
-def png_bytes(rgb: np.ndarray, palette: np.ndarray | None = None) -> bytes:
-    """(rows, cols, 3) uint8 RGB, or (rows, cols) uint8 indices into ``palette`` (n ≤ 256, 3) →
-    PNG file bytes (deterministic: fixed compression level)."""
-    h, w = rgb.shape[:2]
-    raw = b"".join(b"\x00" + rgb[r].astype(np.uint8).tobytes() for r in range(h))  # filter type 0 per row
+def png_bytes(indices: np.ndarray, palette: np.ndarray) -> bytes:
+    """(rows, cols) uint8 indices into ``palette`` (n ≤ 256, 3) → an 8-bit palette PNG's bytes
+    (deterministic: fixed compression level)."""
+    h, w = indices.shape
+    raw = b"".join(b"\x00" + indices[r].astype(np.uint8).tobytes() for r in range(h))  # filter type 0 per row
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    colour = 2 if palette is None else 3
-    plte = b"" if palette is None else chunk(b"PLTE", np.asarray(palette, dtype=np.uint8).tobytes())
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, colour, 0, 0, 0)) + plte
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 3, 0, 0, 0))
+            + chunk(b"PLTE", np.asarray(palette, dtype=np.uint8).tobytes())
             + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
-
-
-def data_uri(rgb: np.ndarray, palette: np.ndarray | None = None) -> str:
-    return "data:image/png;base64," + base64.b64encode(png_bytes(rgb, palette)).decode()
 
 
 HEAT_LEVELS = 63  # odd, so 0 has its own (white) level; a 3× smaller static heatmap than 24-bit RGB
@@ -32,7 +27,8 @@ HEAT_LEVELS = 63  # odd, so 0 has its own (white) level; a 3× smaller static he
 def heatmap_uri(values: np.ndarray, levels: int = HEAT_LEVELS) -> str:
     """Values in [−1, 1] (rows, cols) → a palette PNG data URI in the diverging colours, ``levels`` steps."""
     idx = np.rint((np.clip(values, -1, 1) + 1) / 2 * (levels - 1)).astype(np.uint8)
-    return data_uri(idx, diverging(np.linspace(-1, 1, levels)))
+    png = png_bytes(idx, diverging(np.linspace(-1, 1, levels)))
+    return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
 # Diverging brown–teal (ColorBrewer BrBG ends), centred on white at 0.

@@ -147,21 +147,18 @@ def phase_table(prov: dict) -> str:
 
 
 def stall_line(card: dict) -> str:
-    stalls = card.get("stalls")
-    if not stalls:
+    if not card.get("stalls"):
         return ""
     lines, points = card.get("stall_sample", [10, 300])
-    stuck = card.get("stalled_lines", {})
-    ref = card.get("reference_2016") or {}
 
-    def rates(c):
-        return ", ".join(f"{float(v):.0%} at {t}" + (f" ({c['stalled_lines'][t]} stuck)" if t in c.get("stalled_lines", {}) else "")
+    def rates(c):  # ours (the card) or the 2016 model's entry in it
+        stuck = c.get("stalled_lines", {})
+        return ", ".join(f"{float(v):.0%} at {t}" + (f" ({stuck[t]} stuck)" if t in stuck else "")
                          for t, v in c["stalls"].items())
     text = (f"Stalling (steps under 2 tablet units, in {lines} fixed-seed lines of {points} points each; "
-            f"a line is *stuck* when over half its steps are; the data has 3.5 % such steps): ours "
-            f"{rates({'stalls': stalls, 'stalled_lines': stuck})}")
-    if ref.get("stalls"):
-        text += f"; the 2016 model {rates(ref)}"
+            f"a line is *stuck* when over half its steps are; the data has 3.5 % such steps): ours {rates(card)}")
+    if (card.get("reference_2016") or {}).get("stalls"):
+        text += f"; the 2016 model {rates(card['reference_2016'])}"
     return text + (". A model whose likelihood improves can still stall more at low Variation, so this is "
                    "checked before a model replaces the default.")
 

@@ -78,18 +78,18 @@ def evaluate_weights(weights, data, split, limit: int = 0, batch: int = 128, pro
     lines = ds.lines[:limit] if limit else ds.lines
     model = engine.load_model(weights)
     order = sorted((x for x in lines if len(x) > 1), key=len)
-    kinds_from, order = order, dequantized(order) if dequantize else order
+    scored = dequantized(order) if dequantize else order
     per_line, points, t0 = [], 0, time.time()
-    for i in range(0, len(order), batch):
-        per_line += engine.point_log_densities(model, order[i:i + batch])
-        points = sum(len(a) for a in per_line)
+    for i in range(0, len(scored), batch):
+        per_line += engine.point_log_densities(model, scored[i:i + batch])
+        points += sum(len(x) - 1 for x in scored[i:i + batch])
         if progress:
-            print(f"\r  {min(i + batch, len(order))}/{len(order)} lines, {points / (time.time() - t0):,.0f} pts/s",
+            print(f"\r  {min(i + batch, len(scored))}/{len(scored)} lines, {points / (time.time() - t0):,.0f} pts/s",
                   end="", flush=True, file=sys.stderr)
     if progress:
         print(file=sys.stderr)
     value = -float(sum(float(a.sum()) for a in per_line)) / points
-    return (value, points, breakdown(kinds_from, per_line)) if kinds else (value, points)
+    return (value, points, breakdown(order, per_line)) if kinds else (value, points)
 
 
 def main(argv=None):
