@@ -152,13 +152,13 @@ def test_a_run_past_its_best_epoch_says_so_in_the_card(tmp_path):
     from training import card
     model = HandwritingModel(8, 2)
     phase = {"device": "CPU, 1 threads", "epochs": [1, 3], "seconds": 60.0, "torch": "x",
-             "hyperparameters": {"batch": 4, "lr": 1e-3, "epochs": 9, "time_schedule": False, "dropout": 0.1}}
+             "hyperparameters": {"batch": 4, "lr": 1e-3, "epochs": 9, "time_schedule": False, "dropout": 0.1, "augment": 0.2}}
     train.save_compact(tmp_path / "c.pt", model, {"epoch": 3, "phases": [phase]})
     train.note_ran_to(tmp_path / "c.pt", {"epoch": 9, "curve": [{"val_nll": -1.5, "train_nll": -1.7}]})
     _, meta = export.load_checkpoint(tmp_path / "c.pt")
     assert meta["phases"][0]["ran_to"] == {"epoch": 9, "val_nll": -1.5, "train_nll": -1.7}
     table = card.phase_table({"phases": meta["phases"], "epochs": 3, "train_seconds": 60, "hyperparameters": {}})
-    assert "| 1–3 | CPU, 1 threads | 1 min | 4 | 0.001 | cosine over 9 epochs | dropout 0.1 |" in table
+    assert "| 1–3 | CPU, 1 thread | 1 min | 4 | 0.001 | cosine over 9 epochs | dropout 0.1, random stretch and slant ±0.2 |" in table
     assert "ran on to epoch 9, where validation was -1.500 and training -1.700" in table
 
 

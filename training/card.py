@@ -33,7 +33,7 @@ def plot_curve(card: dict, path: Path) -> None:
     for i, ph in enumerate(card["provenance"].get("phases", [])):
         lo, hi = ph["epochs"]
         ax.axvspan(lo - 0.5, hi + 0.5, color="#000", alpha=0.04 * (1 + i % 2), lw=0)
-        ax.text((lo + hi) / 2, 0.02, ph["device"].replace("NVIDIA ", ""), fontsize=7, ha="center",
+        ax.text((lo + hi) / 2, 0.02, machine(ph).replace("NVIDIA ", ""), fontsize=7, ha="center",
                 transform=ax.get_xaxis_transform(), color="#555")
     ax.set_xlabel("epoch")
     ax.set_ylabel("NLL (nats per point)")
@@ -127,6 +127,11 @@ per column, the biases as float32. Described in `engine/weights.py`.
 """
 
 
+def machine(phase: dict) -> str:
+    """The phase's device as recorded ("CPU, 1 threads" in older checkpoints reads "CPU, 1 thread")."""
+    return phase["device"].replace(", 1 threads", ", 1 thread")
+
+
 def phase_table(prov: dict) -> str:
     rows = ["| epochs | machine | wall time | batch | peak lr | schedule | regularisation |", "|---|---|---|---|---|---|---|"]
     for ph in prov.get("phases") or [{"device": "?", "epochs": [1, prov["epochs"]], "seconds": prov["train_seconds"],
@@ -134,10 +139,11 @@ def phase_table(prov: dict) -> str:
         hp = ph["hyperparameters"]
         sched = (f"cosine over {hp['max_minutes']:g} min" if hp.get("time_schedule")
                  else f"cosine over {hp['epochs']} epochs")
-        reg = ", ".join([f"{k} {hp[k]:g}" for k in ("dropout", "augment") if hp.get(k)]
+        reg = ", ".join(([f"dropout {hp['dropout']:g}"] if hp.get("dropout") else [])
+                        + ([f"random stretch and slant ±{hp['augment']:g}"] if hp.get("augment") else [])
                         + (["resting points left out"] if hp.get("drop_rests") else [])) or "none"
         minutes = ph["seconds"] / 60
-        rows.append(f"| {ph['epochs'][0]}–{ph['epochs'][1]} | {ph['device']} | {minutes:.0f} min | {hp['batch']} "
+        rows.append(f"| {ph['epochs'][0]}–{ph['epochs'][1]} | {machine(ph)} | {minutes:.0f} min | {hp['batch']} "
                     f"| {hp['lr']:g} | {sched} | {reg} |")
     notes = [f"The stretch ending at epoch {ph['epochs'][1]} ran on to epoch {ph['ran_to']['epoch']}, where validation "
              f"was {ph['ran_to']['val_nll']:.3f} and training {ph['ran_to']['train_nll']:.3f}: past its best epoch the "

@@ -259,7 +259,7 @@ HYPER = ("batch", "window", "lr", "min_lr", "warmup", "clip", "epochs", "time_sc
 
 def phase_record(args, device, first_epoch: int, meta: dict, seconds0: float) -> dict:
     """One stretch of training (one invocation) for the model card: where, how long, how."""
-    where = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {args.threads} threads"
+    where = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {args.threads} thread{'s' * (args.threads != 1)}"
     return {"device": where, "epochs": [first_epoch, meta["epoch"]], "seconds": round(meta["seconds"] - seconds0, 1),
             "torch": str(torch.__version__), "hyperparameters": {k: getattr(args, k) for k in HYPER}}
 
