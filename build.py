@@ -62,13 +62,12 @@ def build(args) -> Path:
             fig.settings["human"] = bool(args.samples)
     page = render.render_page(ARTICLE, article, static, base, {"model": describe(model.meta)})
     print("gathering assets", flush=True)
-    files = {"index.html": page.encode(), "py/engine.zip": assets.engine_zip(), "py/weights.bin": weights_bytes,
-             **data_files}
+    files = {"index.html": page.encode(), "py/weights.bin": weights_bytes, **data_files}
     if human:
         from builder.samples import samples_json
         files["data/samples.json"] = samples_json(human)
     files.update(assets.static_files(ARTICLE))
-    files.update({f"pyodide/{k}": v for k, v in assets.pyodide_files(args.pyodide).items()})
+    files.update(assets.runtime_files(args.pyodide))
     assets.write_site(out, files)
     size = sum(len(v) for v in files.values())
     print(f"built {out} ({len(files)} files, {size / 1e6:.1f} MB) in {time.time() - t0:.1f} s", flush=True)

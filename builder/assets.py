@@ -50,9 +50,29 @@ class AssetError(RuntimeError):
     """A missing or corrupt build input, with what to do about it."""
 
 
+def runtime_files(folder: Path | None) -> dict[str, bytes]:
+    """What the worker loads, at its site paths: Pyodide's files (``pyodide_files``) and the engine,
+    with the modules the worker imports at start compiled ahead of time (builder/bytecode.py)."""
+    from .bytecode import BytecodeError, compile_ahead
+    files = pyodide_files(folder)
+    try:
+        stdlib, wheel, engine = compile_ahead(pyodide_folder(folder), files["python_stdlib.zip"], files[NUMPY_WHEEL],
+                                              NUMPY_WHEEL, engine_zip(), CACHE)
+    except BytecodeError as exc:
+        raise AssetError(str(exc)) from None
+    files.update({"python_stdlib.zip": stdlib, NUMPY_WHEEL: wheel})
+    files["pyodide-lock.json"] = numpy_only_lock(files["pyodide-lock.json"], wheel)
+    return {**{f"pyodide/{k}": v for k, v in files.items()}, "py/engine.zip": engine}
+
+
+def pyodide_folder(folder: Path | None) -> Path:
+    return Path(folder) if folder else ROOT / "node_modules" / "pyodide"
+
+
 def pyodide_files(folder: Path | None) -> dict[str, bytes]:
-    """The Pyodide core files from ``folder`` or node_modules/pyodide, plus the verified numpy wheel."""
-    src = Path(folder) if folder else ROOT / "node_modules" / "pyodide"
+    """The Pyodide core files from ``folder`` or node_modules/pyodide, plus the verified numpy wheel,
+    both slimmed (their Python as source)."""
+    src = pyodide_folder(folder)
     missing = [f for f in PYODIDE_FILES if not (src / f).is_file()]
     if missing:
         hint = "check the --pyodide folder" if folder else "run `npm ci` in the repository (package-lock.json pins pyodide)"
@@ -89,6 +109,8 @@ def numpy_only_lock(lock: bytes, wheel: bytes) -> bytes:
     """Pyodide's lock file with its numpy entry only, carrying the site's wheel's sha256
     (loadPackage checks it): the site ships no other package."""
     data = json.loads(lock)
+    if "numpy" not in data["packages"]:
+        raise AssetError("Pyodide's lock file has no numpy entry")
     numpy = {**data["packages"]["numpy"], "sha256": hashlib.sha256(wheel).hexdigest()}
     if numpy["depends"]:
         raise AssetError(f"Pyodide's numpy depends on {numpy['depends']}, which the site does not ship")

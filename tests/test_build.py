@@ -107,6 +107,36 @@ def test_slimmed_pyodide_files_keep_every_import_the_rest_needs():
     assert lock["packages"]["numpy"]["sha256"] == hashlib.sha256(wheel).hexdigest()
 
 
+def test_start_up_modules_are_precompiled_the_same_way_every_time(tmp_path):
+    """builder/bytecode.py: what the worker imports at start ships as bytecode for Pyodide's Python
+    3.12 (unchecked hash-based .pyc); the rest stays source; two runs without a cache agree."""
+    import zipfile
+    from builder import assets, bytecode
+    files = assets.pyodide_files(None)
+    args = (assets.pyodide_folder(None), files["python_stdlib.zip"], files[assets.NUMPY_WHEEL], assets.NUMPY_WHEEL,
+            assets.engine_zip())
+    first = bytecode.compile_ahead(*args, cache=tmp_path / "a")
+    assert bytecode.compile_ahead(*args, cache=tmp_path / "b") == first
+    stdlib, wheel, engine = (set(zipfile.ZipFile(io.BytesIO(x)).namelist()) for x in first)
+    assert {"typing.pyc", "asyncio/base_events.pyc"} <= stdlib and not {"typing.py", "asyncio/base_events.py"} & stdlib
+    assert "difflib.py" in stdlib and "difflib.pyc" not in stdlib  # not imported at start: stays source
+    assert "numpy/_core/fromnumeric.pyc" in wheel and "numpy/_core/fromnumeric.py" not in wheel
+    assert "numpy/polynomial/chebyshev.py" in wheel
+    assert {"engine/model.py", "engine/__pycache__/model.cpython-312.pyc"} <= engine  # the engine keeps its source
+    header = zipfile.ZipFile(io.BytesIO(first[0])).read("typing.pyc")[:8]
+    assert header[:4] == (3531).to_bytes(2, "little") + b"\r\n"  # CPython 3.12's bytecode magic number
+    assert int.from_bytes(header[4:8], "little") == 1  # PEP 552 flags: hash-based, not checked against a source
+
+
+def test_the_build_says_what_to_install_without_node(tmp_path, monkeypatch):
+    from builder import assets, bytecode
+    monkeypatch.setattr(bytecode.shutil, "which", lambda name: None)
+    files = assets.pyodide_files(None)
+    with pytest.raises(bytecode.BytecodeError, match="Node.js is needed"):
+        bytecode.compile_ahead(assets.pyodide_folder(None), files["python_stdlib.zip"], files[assets.NUMPY_WHEEL],
+                               assets.NUMPY_WHEEL, b"changed inputs: not in any cache", cache=tmp_path)
+
+
 def test_a_near_miss_can_be_mentioned_but_not_claimed(tmp_path):
     claims = tmp_path / "cell-claims.json"
     claims.write_text('{"claims": {"pen_up": {"cell": 3, "confirmed_r": 0.8}}, '

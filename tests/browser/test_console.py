@@ -81,3 +81,15 @@ def test_the_slimmed_standard_library_keeps_what_a_reader_reaches_for(console):
     assert out.strip() == "ok b'\\xe9' True", out
     out = run(console, "import unittest")
     assert "No module named 'unittest'" in out, out
+
+
+def test_start_up_modules_run_from_precompiled_bytecode(console):
+    # builder/bytecode.py: compiled at build time with docstrings emptied in the standard library and
+    # numpy (an empty string, so code that edits docstrings still runs); the engine keeps both
+    out = run(console, "import typing, os, json, inspect, numpy as np, numpy._core.fromnumeric as f, engine.model as m\n"
+                       "print(json.dumps([typing.__file__, f.__file__, os.path.exists(m.__cached__), f.mean.__doc__, "
+                       "'def step' in inspect.getsource(m.Model.step), bool(m.Model.step.__doc__), "
+                       "float(np.mean([1.0, 2.0]))]))")
+    typing_file, numpy_file, engine_pyc, mean_doc, source, doc, mean = json.loads(out.strip().splitlines()[-1])
+    assert typing_file.endswith("python312.zip/typing.pyc") and numpy_file.endswith("numpy/_core/fromnumeric.pyc")
+    assert engine_pyc and mean_doc == "" and source and doc and mean == 1.5
