@@ -32,7 +32,9 @@ def compile_ahead(pyodide_dir: Path, stdlib: bytes, wheel: bytes, wheel_name: st
                          + hashlib.sha256((Path(pyodide_dir) / "pyodide.asm.wasm").read_bytes()).digest()
                          + b"".join(hashlib.sha256(v).digest() for v in inputs.values())).hexdigest()[:24]
     done = cache / "bytecode" / key
-    if not all((done / f"{name}.out").is_file() for name in inputs):
+    if all((done / f"{name}.out").is_file() for name in inputs):
+        done.touch()  # recently used: kept by _prune
+    else:
         _run(Path(pyodide_dir), inputs, done)
     return tuple((done / f"{name}.out").read_bytes() for name in inputs)
 
@@ -61,3 +63,14 @@ def _run(pyodide_dir: Path, inputs: dict[str, bytes], done: Path) -> None:
         done.mkdir(parents=True, exist_ok=True)
         for name in inputs:
             (job / f"{name}.out").replace(done / f"{name}.out")
+    _prune(done.parent, keep=KEEP)
+
+
+KEEP = 4  # cached results kept (~5 MB each): each change to the engine makes a new one
+
+
+def _prune(folder: Path, keep: int) -> None:
+    """Remove all but the ``keep`` most recently written results."""
+    entries = sorted((p for p in folder.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
