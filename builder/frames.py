@@ -73,7 +73,7 @@ def _within_width(strokes, width_px):
 
 
 N_LINES = 5  # generated lines offered by the figures' sample pickers
-STATIC_BRANCHES = 12  # branches per point in the static picture (the live figure draws 50)
+STATIC_BRANCHES = 8  # branches per point in the static picture (the live figure draws 50)
 
 
 def generated_lines(model) -> list[np.ndarray]:
