@@ -41,9 +41,14 @@ STDLIB_CODECS = {"__init__", "aliases", "utf_8", "utf_8_sig", "ascii", "latin_1"
                  "utf_32", "utf_32_le", "utf_32_be", "cp1252", "cp437", "charmap", "raw_unicode_escape",
                  "unicode_escape", "idna", "punycode", "base64_codec", "hex_codec", "mbcs"}
 # From the numpy wheel: C headers, static libraries, type stubs, Cython declarations, f2py (a
-# Fortran wrapper generator) and build examples: none is read at run time.
+# Fortran wrapper generator) and build examples: none is read at run time. Also the compiled
+# modules that only numpy's own test suite imports, and lapack_lite (numpy.linalg runs on
+# _umath_linalg): Pyodide compiles every .so of a package when it loads it, so each costs start-up
+# time as well as transfer (lapack_lite: 442 KB of WebAssembly).
 NUMPY_DROP = re.compile(r"^numpy/(f2py|_pyinstaller|random/_examples)/|/include/|/lib/(pkgconfig|npy-pkg-config)/"
-                        r"|\.(pyi|pxd|a|h|c|pyx)$")
+                        r"|\.(pyi|pxd|a|h|c|pyx)$"
+                        r"|^numpy/_core/_(operand_flag_tests|rational_tests|struct_ufunc_tests|umath_tests|simd)\.cpython"
+                        r"|^numpy/linalg/lapack_lite\.cpython")
 
 
 class AssetError(RuntimeError):

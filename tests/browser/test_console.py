@@ -77,6 +77,8 @@ def test_the_slimmed_standard_library_keeps_what_a_reader_reaches_for(console):
     # build.py leaves modules that cannot work in a browser out of python_stdlib.zip (builder.assets)
     out = run(console, "import json, re, statistics, datetime, decimal, fractions, textwrap, pprint, inspect, csv, "
                        "dataclasses, email.message, xml.dom.minidom, http.client, zipfile, base64, logging, asyncio\n"
+                       "import numpy as np; assert np.isclose(np.linalg.norm(np.linalg.solve([[2., 0], [0, 4]], [2., 4])), "
+                       "2 ** .5) and np.fft.rfft(np.ones(4))[0] == 4\n"
                        "print('ok', 'é'.encode('cp1252'), b'abc'.decode('utf-16-le', 'replace') != '')")
     assert out.strip() == "ok b'\\xe9' True", out
     out = run(console, "import unittest")
