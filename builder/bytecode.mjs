@@ -70,15 +70,16 @@ for k, root in roots.items():
         for info in src.infolist():
             data = src.read(info)
             name = info.filename
-            if name not in used[k] or k == "engine":
+            compiled, keep_source = name in used[k], k == "engine"
+            if not compiled or keep_source:
                 dst.writestr(info, data, compress_type=info.compress_type)
-            if name in used[k]:
+            if compiled:
                 head, _, tail = name.rpartition("/")
                 target = (f"{head}/__pycache__/{tail[:-3]}.{sys.implementation.cache_tag}.pyc".lstrip("/")
-                          if k == "engine" else name[:-3] + ".pyc")
+                          if keep_source else name[:-3] + ".pyc")
                 new = zipfile.ZipInfo(target, info.date_time)
                 new.external_attr = info.external_attr
-                dst.writestr(new, bytecode(data, root + name, k != "engine"), compress_type=zipfile.ZIP_DEFLATED)
+                dst.writestr(new, bytecode(data, root + name, empty_docs=not keep_source), compress_type=zipfile.ZIP_DEFLATED)
     with open("/job/" + job[k] + ".out", "wb") as f:
         f.write(out.getvalue())
 json.dumps({k: len(v) for k, v in used.items()} | {"python": sys.version.split()[0]})

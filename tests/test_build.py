@@ -80,14 +80,21 @@ def test_card_refs_reach_nested_numbers_and_percentages(tmp_path):
             card_refs(bad, card)
 
 
-def test_slimmed_pyodide_files_keep_every_import_the_rest_needs():
+@pytest.fixture(scope="module")
+def slim_pyodide():
+    """The site's slimmed Pyodide files, source only (builder.assets.pyodide_files), built once."""
+    from builder import assets
+    return assets.pyodide_files(None)
+
+
+def test_slimmed_pyodide_files_keep_every_import_the_rest_needs(slim_pyodide):
     """No module left in the site's standard library imports a dropped one at its top level, the
     numpy wheel keeps its code and loses only build files, and the lock carries the wheel's hash."""
     import json
     import re
     import zipfile
     from builder import assets
-    files = assets.pyodide_files(None)
+    files = slim_pyodide
     stdlib = zipfile.ZipFile(io.BytesIO(files["python_stdlib.zip"]))
     names = stdlib.namelist()
     assert "encodings/utf_8.py" in names and "json/__init__.py" in names and "encodings/cp037.py" not in names
@@ -109,12 +116,12 @@ def test_slimmed_pyodide_files_keep_every_import_the_rest_needs():
     assert lock["packages"]["numpy"]["sha256"] == hashlib.sha256(wheel).hexdigest()
 
 
-def test_start_up_modules_are_precompiled_the_same_way_every_time(tmp_path):
+def test_start_up_modules_are_precompiled_the_same_way_every_time(tmp_path, slim_pyodide):
     """builder/bytecode.py: what the worker imports at start ships as bytecode for Pyodide's Python
     3.12 (unchecked hash-based .pyc); the rest stays source; two runs without a cache agree."""
     import zipfile
     from builder import assets, bytecode
-    files = assets.pyodide_files(None)
+    files = slim_pyodide
     args = (assets.pyodide_folder(None), files["python_stdlib.zip"], files[assets.NUMPY_WHEEL], assets.NUMPY_WHEEL,
             assets.engine_zip())
     first = bytecode.compile_ahead(*args, cache=tmp_path / "a")
@@ -130,10 +137,10 @@ def test_start_up_modules_are_precompiled_the_same_way_every_time(tmp_path):
     assert int.from_bytes(header[4:8], "little") == 1  # PEP 552 flags: hash-based, not checked against a source
 
 
-def test_the_build_says_what_to_install_without_node(tmp_path, monkeypatch):
+def test_the_build_says_what_to_install_without_node(tmp_path, monkeypatch, slim_pyodide):
     from builder import assets, bytecode
     monkeypatch.setattr(bytecode.shutil, "which", lambda name: None)
-    files = assets.pyodide_files(None)
+    files = slim_pyodide
     with pytest.raises(bytecode.BytecodeError, match="Node.js is needed"):
         bytecode.compile_ahead(assets.pyodide_folder(None), files["python_stdlib.zip"], files[assets.NUMPY_WHEEL],
                                assets.NUMPY_WHEEL, b"changed inputs: not in any cache", cache=tmp_path)

@@ -237,9 +237,9 @@ export function fitLine(flat, w, h, margin, centre) {
   return { xs, ys, s, ox, oy: h / 2 - ((y0 + y1) / 2) * s };
 }
 
-// Draw strokes (flat T × 3, article units) from an origin in CSS px; returns the end point.
-// Draws flat (T × 3) strokes from origin {x, y, penUp}: with penUp (the pen lifted at the origin)
-// the first offset is a jump to the next stroke and is not drawn.
+// Draw strokes (flat T × 3, article units) from an origin {x, y, penUp} in CSS px; returns the end
+// point. With penUp (the pen lifted at the origin) the first offset is a jump to the next stroke
+// and is not drawn.
 export function drawStrokes(ctx, flat, origin, start = 0, end = flat.length / 3, scale = PX_PER_UNIT) {
   let x = origin.x, y = origin.y, penUp = Boolean(origin.penUp);
   ctx.beginPath();
