@@ -221,3 +221,45 @@ def test_stall_rates_tell_a_hovering_model_from_a_moving_one():
         rates[name] = export.stall_rates(w, temperatures=(0.5,), lines=4, points=30)
     assert rates["hovers"] == ({"0.5": 1.0}, {"0.5": 4})
     assert rates["moves"] == ({"0.5": 0.0}, {"0.5": 0})
+
+
+def test_cell_outputs_are_the_engines_and_leave_resting_targets_out():
+    from training.refit import cell_outputs
+    torch.manual_seed(0)
+    net = HandwritingModel(hidden=12, mixtures=2)
+    line = np.array([[0, 0, 0], [1, 2, 0], [0, 0, 0], [0, 3, 0], [0, 0, 1], [2, -1, 0]], np.float32)
+    ds = data.Dataset(["long", "short"], [line, line[:3]], [])
+    H, T = cell_outputs(net, ds, keep_rests=True, dtype=np.float64, progress=False)
+    # lines run shortest first: the short line's 2 predicted points, then the long line's 5
+    np.testing.assert_array_equal(T, np.concatenate([line[1:3], line[1:]]))
+    run = engine.Model(export.to_weights(net.state_dict())).run(line[:-1].astype(np.float64))
+    np.testing.assert_allclose(H[2:], run.h, atol=1e-5)  # whole lines from a zero state, as the engine runs them
+    np.testing.assert_allclose(H[:2], run.h[:2], atol=1e-5)
+    H2, T2 = cell_outputs(net, ds, keep_rests=False, dtype=np.float64, progress=False)
+    assert T2.tolist() == [[1, 2, 0], [1, 2, 0], [0, 3, 0], [0, 0, 1], [2, -1, 0]]  # a lift on the spot is no rest
+    np.testing.assert_allclose(H2[1:], run.h[[0, 2, 3, 4]], atol=1e-5)
+
+
+def test_head_refit_lowers_validation_and_keeps_the_cells(corpus, tmp_path):
+    from training import refit
+    compact = tmp_path / "compact.pt"
+    train.main(["--data", str(corpus), "--train-split", str(corpus / "train.txt"), "--val-split", str(corpus / "val.txt"),
+                "--run-dir", str(tmp_path / "run"), "--compact", str(compact), "--epochs", "3", "--batch", "4",
+                "--window", "20", "--hidden", "32", "--mixtures", "3", "--lr", "1e-2", "--warmup", "1",
+                "--dropout", "0.5", "--quiet"])
+    before, meta0 = export.load_checkpoint(compact)
+    meta = refit.main(["--checkpoint", str(compact), "--data", str(corpus), "--train-split", str(corpus / "train.txt"),
+                       "--val-split", str(corpus / "val.txt"), "--passes", "3", "--batch", "64", "--lr", "1e-2",
+                       "--threads", "1", "--quiet"])
+    after, meta1 = export.load_checkpoint(compact)
+    for k in before:
+        if k.startswith("lstm."):
+            torch.testing.assert_close(after[k], before[k])  # the cells are frozen
+    assert not torch.equal(after["head.weight"], before["head.weight"])
+    assert meta1["curve"][-1]["val_nll"] < meta0["curve"][-1]["val_nll"]
+    assert meta1["phases"][-1]["head_only"] and meta1["phases"][-1]["epochs"][0] == meta0["epoch"] + 1
+    from training import card
+    table = card.phase_table({"phases": meta1["phases"], "epochs": meta1["epoch"], "train_seconds": 1,
+                              "hyperparameters": {}})
+    assert "| 64 points | 0.01 | cosine over 3 epochs | output layer only, refit on the frozen cells' outputs, " \
+           "resting points left out |" in table

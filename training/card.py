@@ -33,7 +33,8 @@ def plot_curve(card: dict, path: Path) -> None:
     for i, ph in enumerate(card["provenance"].get("phases", [])):
         lo, hi = ph["epochs"]
         ax.axvspan(lo - 0.5, hi + 0.5, color="#000", alpha=0.04 * (1 + i % 2), lw=0)
-        ax.text((lo + hi) / 2, 0.02, machine(ph).replace("NVIDIA ", ""), fontsize=7, ha="center",
+        label = "output\nlayer" if ph.get("head_only") else machine(ph).replace("NVIDIA ", "")
+        ax.text((lo + hi) / 2, 0.02, label, fontsize=7, ha="center",
                 transform=ax.get_xaxis_transform(), color="#555")
     ax.set_xlabel("epoch")
     ax.set_ylabel("NLL (nats per point)")
@@ -87,14 +88,18 @@ absolute position dropped. Nothing is clipped or smoothed, in training or in eva
 
 ## Training
 {epochs} epochs in all, {hours:.1f} hours of wall time, in these stretches (each one
-`python -m training.train` call; the kept weights are those of the best validation score):
+`python -m training.train` call, or `python -m training.refit` for a stretch marked "output layer
+only"; the kept weights are those of the best validation score):
 
 {phases}
 
 Adam, gradient-norm clipping, linear warm-up then cosine decay (over the epochs, or over the wall
 time of a fixed GPU loan with `--time-schedule`). Whole lines are fed in windows with the LSTM state
 carried between windows (truncated BPTT), so the model trains from a zero state exactly as it is
-evaluated. `training/checkpoint.pt` holds the float16 weights and the schedule position to resume
+evaluated. The network learns with dropout on its cells' output, which the engine never applies, so
+the last stretch refits only the output layer (500 × 121 weights) to the cells' exact outputs on
+every training point, the LSTM frozen: a pass over the training set in about a minute on CPU.
+`training/checkpoint.pt` holds the float16 weights and the schedule position to resume
 from (`python -m training.train --resume`; on a GPU, `training/device.sh`).
 
 ![training curve](curve.png)
@@ -139,11 +144,13 @@ def phase_table(prov: dict) -> str:
         hp = ph["hyperparameters"]
         sched = (f"cosine over {hp['max_minutes']:g} min" if hp.get("time_schedule")
                  else f"cosine over {hp['epochs']} epochs")
-        reg = ", ".join(([f"dropout {hp['dropout']:g}"] if hp.get("dropout") else [])
+        reg = ", ".join((["output layer only, refit on the frozen cells' outputs"] if ph.get("head_only") else [])
+                        + ([f"dropout {hp['dropout']:g}"] if hp.get("dropout") else [])
                         + ([f"random stretch and slant ±{hp['augment']:g}"] if hp.get("augment") else [])
                         + (["resting points left out"] if hp.get("drop_rests") else [])) or "none"
         minutes = ph["seconds"] / 60
-        rows.append(f"| {ph['epochs'][0]}–{ph['epochs'][1]} | {machine(ph)} | {minutes:.0f} min | {hp['batch']} "
+        batch = f"{hp['batch']} points" if ph.get("head_only") else hp["batch"]
+        rows.append(f"| {ph['epochs'][0]}–{ph['epochs'][1]} | {machine(ph)} | {minutes:.0f} min | {batch} "
                     f"| {hp['lr']:g} | {sched} | {reg} |")
     notes = [f"The stretch ending at epoch {ph['epochs'][1]} ran on to epoch {ph['ran_to']['epoch']}, where validation "
              f"was {ph['ran_to']['val_nll']:.3f} and training {ph['ran_to']['train_nll']:.3f}: past its best epoch the "
