@@ -198,9 +198,13 @@ def frame_curve(model, settings: dict) -> dict:
     import json
     from pathlib import Path
     card_path = Path(__file__).resolve().parent.parent / "weights" / "card.json"
-    card = json.loads(card_path.read_text())
+    return curve_chart(json.loads(card_path.read_text()), float(settings.get("reference", -1.730)))
+
+
+def curve_chart(card: dict, ref: float) -> dict:
+    """A model card's validation curve, its stretches of training as labelled bands, and the
+    2016 model's score as a dashed line: {"svg", "points"}."""
     curve = card["curve"]
-    ref = float(settings.get("reference", -1.730))
     w, h, left, bottom, top = 700.0, 300.0, 60.0, 40.0, 15.0
     epochs = [c["epoch"] for c in curve]
     vals = [c["val_nll"] for c in curve]
@@ -218,10 +222,16 @@ def frame_curve(model, settings: dict) -> dict:
     bands = ""  # where each stretch of training ran (the model card's table)
     for i, ph in enumerate(card.get("provenance", {}).get("phases", [])):
         lo, hi = px(ph["epochs"][0] - 0.5), px(ph["epochs"][1] + 0.5)
-        mid = (lo + hi) / 2
+        label = "output layer" if ph.get("head_only") else \
+            ph["device"].replace("NVIDIA ", "").replace(", 1 threads", ", 1 thread")
+        mid, anchor, half = (lo + hi) / 2, "middle", 3.2 * len(label)  # ~6.4 px a character
+        if mid + half > w - 10:  # a narrow band at an edge: its label stays inside the chart
+            mid, anchor = w - 10, "end"
+        elif mid - half < left:
+            mid, anchor = left + 4, "start"
         bands += (f'<rect x="{lo:.1f}" y="{top}" width="{hi - lo:.1f}" height="{h - top - bottom:.1f}" '
-                  f'class="phase phase-{i % 2}"/><text x="{mid:.1f}" y="{top + 13}" text-anchor="middle" '
-                  f'class="phase-label"><tspan x="{mid:.1f}">{escape(ph["device"].replace("NVIDIA ", ""))}</tspan>'
+                  f'class="phase phase-{i % 2}"/><text x="{mid:.1f}" y="{top + 13}" text-anchor="{anchor}" '
+                  f'class="phase-label"><tspan x="{mid:.1f}">{escape(label)}</tspan>'
                   f'<tspan x="{mid:.1f}" dy="13">{ph["seconds"] / 60:.0f} min</tspan></text>')
     dots = "".join(f'<circle cx="{px(t):.1f}" cy="{py(v):.1f}" r="2.5"/>' for t, v in zip(epochs, vals))
     svg_text = (f'<svg class="chart" viewBox="0 0 {w:.0f} {h:.0f}" role="img" xmlns="http://www.w3.org/2000/svg" '

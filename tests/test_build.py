@@ -191,3 +191,20 @@ def test_static_heatmaps_are_palette_pngs_that_decode_to_their_levels():
     rows = zlib.decompress(chunks[b"IDAT"])
     idx = np.frombuffer(rows, np.uint8).reshape(h, w + 1)[:, 1:]
     assert idx.tolist() == [[0, 16, 31], [31, 46, 62]]  # rint((v + 1) / 2 · 62)
+
+
+def test_curve_chart_labels_every_stretch_inside_the_chart():
+    import re
+    from builder.frames import curve_chart
+    hp = {"batch": 4}
+    phases = [{"device": "CPU, 1 threads", "epochs": [1, 2], "seconds": 600, "hyperparameters": hp},
+              {"device": "NVIDIA H200", "epochs": [3, 60], "seconds": 180, "hyperparameters": hp},
+              {"device": "CPU, 2 threads", "epochs": [61, 62], "seconds": 360, "head_only": True, "hyperparameters": hp}]
+    card = {"curve": [{"epoch": e, "val_nll": -1.0 - e / 100} for e in range(1, 63)], "provenance": {"phases": phases}}
+    svg = curve_chart(card, -1.73)["svg"]
+    labels = re.findall(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="(\w+)" class="phase-label"><tspan[^>]*>([^<]+)<', svg)
+    assert [t for _, _, t in labels] == ["CPU, 1 thread", "H200", "output layer"]
+    width = float(re.search(r'viewBox="0 0 (\d+)', svg).group(1))
+    for x, anchor, text in labels:  # ~6.4 px a character, as the chart estimates
+        span = {"start": (0, 1), "middle": (-0.5, 0.5), "end": (-1, 0)}[anchor]
+        assert 60 <= float(x) + span[0] * 6.4 * len(text) and float(x) + span[1] * 6.4 * len(text) <= width - 10, text
