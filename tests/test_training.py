@@ -258,6 +258,12 @@ def test_head_refit_lowers_validation_and_keeps_the_cells(corpus, tmp_path):
     assert not torch.equal(after["head.weight"], before["head.weight"])
     assert meta1["curve"][-1]["val_nll"] < meta0["curve"][-1]["val_nll"]
     assert meta1["phases"][-1]["head_only"] and meta1["phases"][-1]["epochs"][0] == meta0["epoch"] + 1
+    again = train.main(["--data", str(corpus), "--train-split", str(corpus / "train.txt"), "--val-split",
+                        str(corpus / "val.txt"), "--run-dir", str(tmp_path / "run2"), "--compact", str(compact),
+                        "--epochs", str(meta1["epoch"] + 1), "--batch", "4", "--window", "20", "--hidden", "32",
+                        "--mixtures", "3", "--lr", "1e-6", "--dropout", "0.5", "--resume", "--quiet"])
+    _, meta2 = export.load_checkpoint(compact)  # training on from a refit is kept, to be refit in turn
+    assert again["epoch"] == meta2["epoch"] == meta1["epoch"] + 1 and not meta2["phases"][-1].get("head_only")
     from training import card
     table = card.phase_table({"phases": meta1["phases"], "epochs": meta1["epoch"], "train_seconds": 1,
                               "hyperparameters": {}})

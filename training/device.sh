@@ -16,8 +16,9 @@
 # without regularisation validation peaked at -1.600 after ~45 epochs and then overfitted (train
 # -1.75, validation back to -1.56), so a longer run needs --dropout/--augment, not more minutes.
 # Back in $OUT: checkpoint-N.pt per configuration N = 1, 2, … (its best validation epoch, or the
-# starting checkpoint unchanged if it never beat it: copy the best to training/checkpoint.pt, then
-# export), and logs.tar with train-N.log and curve-N.json.
+# starting checkpoint unchanged if it never beat it, then its output layer refit: copy the best to
+# training/checkpoint.pt, then export), and logs.tar with train-N.log and curve-N.json. Leave a
+# minute or two of timeout_s past MINUTES for the refits.
 set -euo pipefail
 MINUTES=${1:-8}
 shift || true
@@ -44,5 +45,12 @@ for config in "$@"; do
 done
 status=0
 for pid in "${pids[@]}"; do wait "$pid" || status=$?; done
+# Then each result's output layer is refit to its cells' exact outputs, one after another
+# (training/refit.py: ~6.7 GB of memory each; on CPU here it takes ~6 min, so do it on the loan).
+for i in $(seq 1 "$n"); do
+  (PYTHONUNBUFFERED=1 python3 -m training.refit --quiet --checkpoint "$OUT/checkpoint-$i.pt" --threads "$(nproc)" \
+    --data .data/iam.npz --train-split .data/training_set.txt --val-split .data/validation_set.txt \
+    2>&1 | sed -u "s/^/[$i refit] /" | tee -a "$LOGS/train-$i.log") || status=$?
+done
 tar -cf "$OUT/logs.tar" -C "$LOGS" .
 exit $status

@@ -225,6 +225,10 @@ def main(argv=None) -> dict:
     clock = {"start": time.time(), "budget": 60 * args.max_minutes, "first_step": meta["step"]}
     phases, first_epoch, seconds0 = meta.get("phases", []), meta["epoch"] + 1, meta["seconds"]
     best, kept = min((c["val_nll"] for c in meta["curve"]), default=math.inf), 0
+    if phases and phases[-1].get("head_only"):
+        # an output layer refit to dropout-free cell outputs (training.refit) scores better than any
+        # epoch trained with dropout will before its own refit: compare this run's epochs only
+        best = math.inf
     while meta["epoch"] < args.epochs and not (args.max_steps and meta["step"] >= args.max_steps):
         if args.max_minutes and _elapsed(clock) >= 1:
             print(f"stopping: --max-minutes {args.max_minutes} reached", flush=True)
