@@ -7,10 +7,10 @@ The network is trained with dropout on the cells' output before the head, and th
 to read that noisy, rescaled signal; the engine never drops anything. This step runs the trained
 LSTM once over every training line, exactly as it is evaluated (whole lines from a zero state, no
 dropout), keeps each step's cell output h (float16, 1 KB a point: 6.8 GB for IAM-OnDB's training
-split), then fits only the 500 × 121 head to those fixed inputs with Adam: a pass over all
-6.8 M points takes about a minute on 2 CPU threads, where a pass of the whole network takes
-hours (CUDA when present). Measured from the epoch-140 model (validation, int8): −1.6190 → about −1.635, dequantized
-−1.601 → −1.615, and it stalls less at low Variation; see the README.
+split), then fits only the 500 × 121 head to those fixed inputs with Adam (CUDA when present):
+a pass over the 6.65 M points takes about 50 s on 2 CPU threads, a pass of the whole network
+~16 min on one. Measured from the epoch-140 model (validation, int8): −1.6190 → −1.6365,
+dequantized −1.601 → −1.617, and it stalls less at low Variation; see the README.
 
 Targets where the pen rests (dx = dy = 0 without a lift) are left out of the fit by default, as
 in training with ``--drop-rests``: a head fitted to them too scored the same but got stuck in
