@@ -5,7 +5,7 @@ PY := .venv/bin/python
 STAMP := .venv/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: serve build test bench chromium clean
+.PHONY: serve build test bench chromium clean model
 
 $(STAMP): pyproject.toml
 	python3 -m venv .venv
@@ -27,6 +27,15 @@ serve: $(STAMP) node_modules/.package-lock.json
 
 test: $(STAMP) node_modules/.package-lock.json chromium
 	$(PY) -m pytest
+
+# A model from scratch, the whole pipeline (hours on CPU; replaces training/checkpoint.pt and weights/):
+# train, refit the output layer, export and measure, write the model card, re-derive the cell claims.
+model: $(STAMP)
+	$(PY) -m training.train
+	$(PY) -m training.refit
+	$(PY) -m training.export --evaluate
+	$(PY) -m training.card
+	$(PY) -m analysis.cells --write
 
 bench: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(PY) bench/engine.py
