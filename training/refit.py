@@ -30,7 +30,7 @@ import torch
 
 from .data import DEFAULT_DATA, Dataset
 from .model import HandwritingModel, log_density
-from .train import COMPACT, load_data, pad, read_compact, save_compact
+from .train import COMPACT, device_name, load_data, pad, read_compact, resting, save_compact
 
 
 def parse_args(argv=None):
@@ -52,11 +52,6 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     args.drop_rests = False  # the loader's option: targets are masked here instead, the inputs stay whole
     return args
-
-
-def resting(targets: np.ndarray) -> np.ndarray:
-    """Targets where the pen rests: dx = dy = 0 and no lift."""
-    return (targets[:, 0] == 0) & (targets[:, 1] == 0) & (targets[:, 2] == 0)
 
 
 @torch.no_grad()
@@ -172,9 +167,7 @@ def main(argv=None) -> dict:
     for i, r in enumerate(records[:kept + 1]):
         curve.append({"epoch": first + i, "step": meta.get("step", 0), "train_nll": r["train_nll"],
                       "val_nll": r["val_nll"], "seconds": round(meta.get("seconds", 0) + seconds, 1)})
-    where = torch.cuda.get_device_name(device) if device.type == "cuda" else \
-        f"CPU, {args.threads} thread{'s' * (args.threads != 1)}"
-    phase = {"device": where, "epochs": [first, first + kept],
+    phase = {"device": device_name(device, args.threads), "epochs": [first, first + kept],
              "seconds": round(seconds, 1), "torch": str(torch.__version__), "head_only": True,
              "hyperparameters": {"batch": args.batch, "lr": args.lr, "epochs": args.passes, "clip": args.clip,
                                  "drop_rests": not args.keep_rests, "seed": args.seed}}
@@ -186,4 +179,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == "__main__":
-    sys.exit(main() and None)
+    main()

@@ -192,10 +192,15 @@ def load_data(args):
     return train, val
 
 
+def resting(points: np.ndarray) -> np.ndarray:
+    """Rows where the pen rests: dx = dy = 0 and no lift."""
+    return (points[:, 0] == 0) & (points[:, 1] == 0) & (points[:, 2] == 0)
+
+
 def without_rests(line: np.ndarray) -> np.ndarray:
     """The line without its resting points (a zero offset that ends no stroke): every position and
     pen lift stays where it was, only the repeats of a position go. The first row is kept."""
-    rest = (line[:, 0] == 0) & (line[:, 1] == 0) & (line[:, 2] == 0)
+    rest = resting(line)
     rest[0] = False
     return line[~rest]
 
@@ -261,10 +266,14 @@ HYPER = ("batch", "window", "lr", "min_lr", "warmup", "clip", "epochs", "time_sc
          "dropout", "augment", "drop_rests", "seed", "hidden", "mixtures")
 
 
+def device_name(device, threads: int) -> str:
+    """Where a stretch ran, as the model card names it: the GPU's name, or "CPU, N threads"."""
+    return torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {threads} thread{'s' * (threads != 1)}"
+
+
 def phase_record(args, device, first_epoch: int, meta: dict, seconds0: float) -> dict:
     """One stretch of training (one invocation) for the model card: where, how long, how."""
-    where = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {args.threads} thread{'s' * (args.threads != 1)}"
-    return {"device": where, "epochs": [first_epoch, meta["epoch"]], "seconds": round(meta["seconds"] - seconds0, 1),
+    return {"device": device_name(device, args.threads), "epochs": [first_epoch, meta["epoch"]], "seconds": round(meta["seconds"] - seconds0, 1),
             "torch": str(torch.__version__), "hyperparameters": {k: getattr(args, k) for k in HYPER}}
 
 
