@@ -10,6 +10,7 @@ Options: --out DIR, --weights PATH (project or 2016 format), --pyodide DIR, --sa
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -17,13 +18,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
-
 import engine  # noqa: E402
 from builder import assets, frames, render  # noqa: E402
 from builder.article import load_article  # noqa: E402
 
 ARTICLE = ROOT / "article"
+CARD = ROOT / "weights" / "card.json"  # the default model's measured numbers, which the prose cites
+CLAIMS = ARTICLE / "cell-claims.json"  # which cells track what (python -m analysis.cells --write)
 
 
 def parse_args(argv=None):
@@ -44,23 +45,24 @@ def build(args) -> Path:
     out = Path(args.out)
     kinds = {p.name for p in (ARTICLE / "figures").iterdir() if p.is_dir()}
     print("loading article and model", flush=True)
-    article = load_article(ARTICLE, kinds)
-    weights_bytes = load_weights(args.weights)
-    model = engine.load_model(weights_bytes)
-    print("precomputing static frames", flush=True)
+    card = json.loads(CARD.read_text())
+    claims = json.loads(CLAIMS.read_text()) if CLAIMS.exists() else {}
+    article = load_article(ARTICLE, kinds, card, claims)
+    weights_bytes, model = load_weights(args.weights)
     human = None
     if args.samples:
         from builder.samples import load_samples
         print(f"reading human lines from {args.samples}", flush=True)
         human = load_samples(Path(args.samples))
-    static, data_files = frames.precompute(model, article.figures, weights_bytes,
-                                           [np.asarray(h["strokes"]) for h in human] if human else None)
+    print("precomputing static frames", flush=True)
+    inputs = frames.Inputs(model, weights_bytes, card, claims.get("claims", {}), frames.generated_lines(model))
+    static, data_files = frames.precompute(model, article.figures, inputs)
     print("rendering", flush=True)
     base = args.base_url.rstrip("/") + "/" if args.base_url else ""
-    for fig in article.figures:  # figures with a sample picker offer human lines when the build has them
-        if fig.kind in frames.NEEDS_LINES or fig.kind in frames.NEEDS_ORDER:
-            fig.settings["human"] = bool(args.samples)
-    page = render.render_page(ARTICLE, article, static, base, {"model": describe(model.meta)})
+    for fig in article.figures:
+        if fig.kind in frames.HUMAN_LINE_FIGURES:
+            fig.settings["human"] = bool(human)
+    page = render.render_page(ARTICLE, article, static, base, {"model": describe(model.meta)}, page_config())
     print("gathering assets", flush=True)
     files = {"index.html": page.encode(), "py/weights.bin": weights_bytes, **data_files}
     if human:
@@ -74,6 +76,12 @@ def build(args) -> Path:
     return out
 
 
+def page_config() -> dict:
+    """What the page's JS shares with the build, so each value has one source."""
+    from builder.png import PALETTE
+    return {"px_per_unit": frames.PX_PER_UNIT, "palette": PALETTE, "pyodide_files": list(assets.PYODIDE_FILES)}
+
+
 def describe(meta: dict) -> str:
     """One line on where the weights came from, for the appendix."""
     prov = meta.get("provenance", "unknown provenance")
@@ -82,17 +90,17 @@ def describe(meta: dict) -> str:
     return str(prov)
 
 
-def load_weights(path) -> bytes:
-    """The weights file's bytes, checked by the engine now so a bad file stops the build here."""
+def load_weights(path) -> tuple[bytes, engine.Model]:
+    """The weights file's bytes (the site serves them) and the model they load into: a bad file
+    stops the build here."""
     source = Path(path) if path else engine.DEFAULT_WEIGHTS
     if not source.exists():
         raise SystemExit(f"error: no weights at {source}" + ("" if path else f"; train them with: {engine.TRAIN_HINT}"))
     data = source.read_bytes()
     try:
-        engine.load_model(data)
+        return data, engine.load_model(data)
     except ValueError as exc:
         raise SystemExit(f"error: {source}: {exc}") from None
-    return data
 
 
 def main(argv=None):

@@ -54,9 +54,9 @@ def correlations(model, lines) -> dict[str, np.ndarray]:
 
 
 def iam_lines(split: str, count: int):
-    from training.data import DEFAULT_DATA, load_split
-    ds = load_split(DEFAULT_DATA / "lineStrokes-all.tar.xz", DEFAULT_DATA / "splits" / f"{split}_set.txt",
-                    cache_dir=Path.home() / ".cache" / "handwriting", progress=False)
+    from corpora import CACHE
+    from corpora.iam import DEFAULT_ARCHIVE, load_split, split_file
+    ds = load_split(DEFAULT_ARCHIVE, split_file(split), cache_dir=CACHE, progress=False)
     step = max(1, len(ds.lines) // count)  # spread over writers, deterministic
     return ds.lines[::step][:count]
 

@@ -11,7 +11,6 @@ Everything after a line ``<!-- appendix -->`` goes to the appendix.
 from __future__ import annotations
 
 import html
-import json
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -51,8 +50,9 @@ class Article:
     extra: dict = field(default_factory=dict)
 
 
-def load_article(folder: Path, known_figures: set[str]) -> Article:
-    """Read ``folder/index.md`` and ``folder/bibliography.bib`` into an :class:`Article`."""
+def load_article(folder: Path, known_figures: set[str], card: dict, claims: dict) -> Article:
+    """Read ``folder/index.md`` and ``folder/bibliography.bib`` into an :class:`Article`, with the
+    model card's numbers and the cell claims (article/cell-claims.json) put into the prose."""
     text = (folder / "index.md").read_text(encoding="utf-8")
     meta, body = split_front_matter(text)
     cites = Citations(load_bib(folder / "bibliography.bib"))
@@ -72,8 +72,8 @@ def load_article(folder: Path, known_figures: set[str]) -> Article:
         figures.append(Figure(kind, fid, len(figures) + 1, settings, _strip_p(caption)))
         return f"\n\nFIGURE{len(figures) - 1}PLACEHOLDER\n\n"
 
-    body = cell_refs(body, folder / "cell-claims.json")
-    body = card_refs(body, folder.parent / "weights" / "card.json")
+    body = cell_refs(body, claims)
+    body = card_refs(body, card)
     body = SHORTCODE.sub(figure, cites.replace(body))  # citations numbered in reading order
     main, _, appendix = body.partition(APPENDIX)
     md = markdown.Markdown(extensions=["footnotes", "tables", "toc"], extension_configs={"footnotes": {"BACKLINK_TEXT": "↩"}})
@@ -85,22 +85,19 @@ def load_article(folder: Path, known_figures: set[str]) -> Article:
     return Article(meta, body_html, appendix_html, figures, notes, cites.references(), bibtex_for(meta))
 
 
-def cell_refs(text: str, claims_path: Path) -> str:
+def cell_refs(text: str, spec: dict) -> str:
     """Put the measured cell ids and correlations (analysis/cells.py --write) into the prose."""
-    if not CELL_REF.search(text):
-        return text
-    spec = json.loads(claims_path.read_text()) if claims_path.exists() else {}
     claims, misses = spec.get("claims", {}), spec.get("near_misses", {})
 
     def one(m):
         kind, name = m.groups()
         if kind == "miss":
             if name not in misses:
-                raise ValueError(f"the article calls {name!r} a near miss, which {claims_path.name} does not "
+                raise ValueError(f"the article calls {name!r} a near miss, which cell-claims.json does not "
                                  f"(re-run: python -m analysis.cells --write, then revise the prose)")
             return f"{misses[name]['confirmed_r']:+.2f}".replace("-", "−")
         if name not in claims:
-            raise ValueError(f"the article cites the cell claim {name!r}, which {claims_path.name} does not hold "
+            raise ValueError(f"the article cites the cell claim {name!r}, which cell-claims.json does not hold "
                              f"(re-run: python -m analysis.cells --write, then revise the prose)")
         c = claims[name]
         if kind == "r":
@@ -109,18 +106,15 @@ def cell_refs(text: str, claims_path: Path) -> str:
     return CELL_REF.sub(one, text)
 
 
-def card_refs(text: str, card_path: Path) -> str:
+def card_refs(text: str, card: dict) -> str:
     """Put the model card's measured numbers (training.export --evaluate) into the prose."""
-    if not CARD_REF.search(text):
-        return text
-    card = json.loads(card_path.read_text())
     flat = {**card, **{k: v for k, v in card.get("provenance", {}).items() if not isinstance(v, dict)}}
 
     def one(m):
         v = flat
         for key in m.group(1).split("."):
             if not isinstance(v, dict) or key not in v:
-                raise ValueError(f"the article cites [[card:{m.group(1)}]], which {card_path.name} does not hold")
+                raise ValueError(f"the article cites [[card:{m.group(1)}]], which card.json does not hold")
             v = v[key]
         if isinstance(v, dict):
             raise ValueError(f"the article cites [[card:{m.group(1)}]], which is a table, not a number")

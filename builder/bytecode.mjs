@@ -1,10 +1,10 @@
 // Compile ahead of time the Python modules the site's worker imports while it starts, with the very
 // interpreter the page runs (Pyodide's CPython, loaded by Node from the Pyodide folder), so that the
-// reader's browser does not compile them at every load: measured, that compiling was ~2.5 s of a
-// 6 s cold start. Called by builder/bytecode.py (which caches the result):
+// reader's browser does not compile them at every load (compiling them is most of loadPyodide's
+// time; docs/design.md has the measurement). Called by builder/bytecode.py (which caches the result):
 //   node builder/bytecode.mjs JOB_DIR
 // JOB_DIR/job.json: {"pyodide": folder, "stdlib": name, "numpy": name, "engine": name,
-//   "imports": ["engine.browser", ...]}; the named zips (the site's standard library, numpy wheel and
+//   "imports": ["engine.protocol", ...]}; the named zips (the site's standard library, numpy wheel and
 // engine) lie in JOB_DIR and are written back beside them as NAME.out.
 // After importing `imports` as the worker does, each module that was loaded from one of the zips is
 // compiled. In the standard library and the numpy wheel, its .py member becomes a sourceless .pyc

@@ -1,10 +1,10 @@
 """Ahead-of-time bytecode for the modules the site's worker imports at start (see bytecode.mjs).
 
-Pyodide ships the standard library and numpy as source, so a page compiles ~300 modules every time
-it loads: measured in headless Chromium, loadPyodide fell from 3.8 to 1.5 s and the whole cold start
-from 6.3 to 3.4 s with these files precompiled. The compiling runs in Pyodide itself, under Node
-(an exact match of the browser's interpreter and bytecode format), and is cached by the inputs'
-hash, so a rebuild with the same inputs takes no time and gives the same bytes.
+Pyodide ships the standard library and numpy as source, so a page would compile ~300 modules every
+time it loads, most of the time loadPyodide takes (docs/design.md has the measurement). The
+compiling runs in Pyodide itself, under Node (an exact match of the browser's interpreter and
+bytecode format), and is cached by the inputs' hash, so a rebuild with the same inputs takes no
+time and gives the same bytes.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SCRIPT = HERE / "bytecode.mjs"
-IMPORTS = ("engine.browser",)  # what article/runtime/worker.js imports once numpy is loaded
+IMPORTS = ("engine.protocol",)  # what article/runtime/worker.js imports once numpy is loaded
 
 
 class BytecodeError(RuntimeError):

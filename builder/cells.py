@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 
 import engine
+from corpora import CACHE
 
 WINDOW = 5
 BLUR = np.array([0.2, 0.4, 1.0, 0.4, 0.2])
 PARAMS = {"window": WINDOW, "blur": BLUR.tolist(), "perplexity": 50, "learning_rate": 10,
           "early_exaggeration": 4, "early_exaggeration_iter": 100, "n_iter": 750, "max_steps": 370}
-CACHE = Path.home() / ".cache" / "handwriting"
 
 
 def canonical_signs(acts: np.ndarray) -> np.ndarray:
@@ -81,9 +81,3 @@ def cell_order(model, weights_bytes: bytes, lines, seed: int = 0, cache: Path | 
         path.write_text(json.dumps(result))
     return result
 
-
-def neighbour_correlation(acts: np.ndarray, order) -> float:
-    """Mean correlation between the activation series of cells adjacent in ``order``."""
-    a = acts[:, order]
-    a = (a - a.mean(0)) / (a.std(0) + 1e-12)
-    return float((a[:, :-1] * a[:, 1:]).mean(0).mean())

@@ -1,16 +1,24 @@
 """Static first frames: SVG pictures of what each figure shows, made by the engine at build time.
 
-Each figure kind has one function ``(model, settings) -> dict`` whose result its template reads
-(``svg`` at least). Seeds are fixed, so the same weights give the same bytes.
+Every figure kind has one function ``frame_<kind>(model, settings, inputs) -> dict`` in ``FRAMES``;
+its template reads the result (``svg`` at least). ``inputs`` (:class:`Inputs`) holds what the build
+reads once and several figures share: the generated lines, the model card, the cell claims and,
+computed on first use, the cell order. Seeds are fixed, so the same weights give the same bytes.
 """
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
 from html import escape
+from pathlib import Path
 
 import numpy as np
 
 import engine
 from engine import strokes as S
+
+ARTICLE = Path(__file__).resolve().parent.parent / "article"
 
 PX_PER_UNIT = 18.0  # CSS px per article unit, as the 2016 page drew
 
@@ -28,9 +36,9 @@ def fit_origin(strokes, width, height, left=40.0) -> tuple[float, float]:
     return left, height / 2 - (ys.min() + ys.max()) / 2
 
 
-def frame_generate(model, settings: dict) -> dict:
+def frame_generate(model, settings: dict, inputs: "Inputs") -> dict:
     """Three lines the model wrote by itself at the figure's default Variation."""
-    t = float(settings.get("variation", 0.6))
+    t = float(settings["variation"])
     width, row = 900.0, 110.0
     layers = []
     for k in range(3):
@@ -42,10 +50,10 @@ def frame_generate(model, settings: dict) -> dict:
             "points": sum(len(x) for x, _, _ in layers)}
 
 
-def frame_continue(model, settings: dict) -> dict:
+def frame_continue(model, settings: dict, inputs: "Inputs") -> dict:
     """A line written so far (black) and several continuations the model proposes from its end."""
-    t = float(settings.get("variation", 0.35))
-    n = int(settings.get("length", 20))
+    t = float(settings["variation"])
+    n = int(settings["length"])
     width, height = 900.0, 220.0
     prefix, _ = engine.generate(model, 260, 0.5, seed=7)
     prefix = _within_width(prefix, width * 0.7)
@@ -103,11 +111,11 @@ def relative_path(start, pts) -> str:
     return f"M{_short(at[0, 0])} {_short(at[0, 1])}l{body}"
 
 
-def frame_paths(model, settings: dict, lines) -> dict:
+def frame_paths(model, settings: dict, inputs: "Inputs") -> dict:
     """The first generated line with a few sampled branches per point, coloured by veer."""
     from engine.paths import iter_possible_paths
     steps, t = int(settings.get("steps", 4)), float(settings.get("variation", 0.5))
-    line = lines[0]
+    line = inputs.lines[0]
     width, height = 900.0, 240.0
     origin = fit_origin(line, width, height)
     xy = np.cumsum(line[:, :2], axis=0) * PX_PER_UNIT + origin
@@ -130,10 +138,10 @@ def frame_paths(model, settings: dict, lines) -> dict:
     return {"svg": svg_text, "points": len(line)}
 
 
-def frame_cells(model, settings: dict, lines, order: dict) -> dict:
+def frame_cells(model, settings: dict, inputs: "Inputs") -> dict:
     """The first generated line above its heatmap: tanh(c) of every cell (rows in t-SNE order) per step."""
     from .png import heatmap_uri
-    line = lines[0]
+    line, order = inputs.lines[0], inputs.order
     acts = np.tanh(engine.activations(model, line) * np.asarray(order["signs"]))[:, order["order"]]  # (T, H)
     width, stroke_h, heat_h = 900.0, 150.0, 300.0
     origin = fit_origin(line, width, stroke_h)
@@ -146,10 +154,11 @@ def frame_cells(model, settings: dict, lines, order: dict) -> dict:
     return {"svg": svg_text, "points": len(line)}
 
 
-def frame_cells_live(model, settings: dict, lines, order: dict) -> dict:
+def frame_cells_live(model, settings: dict, inputs: "Inputs") -> dict:
     """The cells after the first generated line, as the live figure's grid shows them."""
     from .png import heatmap_uri
-    c = np.tanh(engine.activations(model, lines[0])[-1] * np.asarray(order["signs"]))[order["order"]]
+    order = inputs.order
+    c = np.tanh(engine.activations(model, inputs.lines[0])[-1] * np.asarray(order["signs"]))[order["order"]]
     cols = int(settings.get("columns", 25))
     grid = np.zeros(((len(c) + cols - 1) // cols) * cols)
     grid[:len(c)] = c
@@ -158,53 +167,44 @@ def frame_cells_live(model, settings: dict, lines, order: dict) -> dict:
     return {"svg": (f'<svg class="static-svg" viewBox="0 0 900 {h:.0f}" role="img" xmlns="http://www.w3.org/2000/svg" '
                     f'aria-label="All {len(c)} cell states after a generated line, in t-SNE order">'
                     f'<image width="900" height="{h:.0f}" style="image-rendering: pixelated" href="{heatmap_uri(grid)}"/></svg>'),
-            "points": len(lines[0])}
+            "points": len(inputs.lines[0])}
 
 
-def console_examples(claims_path) -> list[dict]:
-    """The console's runnable examples, each tied to a claim in the article."""
-    import json
-    from pathlib import Path
-    claims = json.loads(Path(claims_path).read_text())["claims"] if Path(claims_path).exists() else {}
-    mine = "line = my_strokes if len(my_strokes) > 1 else engine.generate(model, 300, 0.6, seed=2)[0]\n"
-    out = [{"label": "Sample a line and draw it",
-            "code": "strokes, state = engine.generate(model, 300, 0.6, seed=1)\nshow(strokes)\nstrokes.shape"},
-           {"label": "How typical is my handwriting?",
-            "code": "engine.nll(model, my_strokes) if len(my_strokes) > 1 else 'Write in any figure first.'"},
-           {"label": "Cells that follow x position on my writing",
-            "code": mine + "c = engine.activations(model, line)\nx = np.cumsum(line[:, 0])\n"
-                    "r = np.array([np.corrcoef(c[:, k], x)[0, 1] for k in range(model.hidden)])\n"
-                    "top = np.argsort(-np.abs(np.nan_to_num(r)))[:5]\n[(int(k), round(float(r[k]), 3)) for k in top]"}]
-    if "direction_y" in claims:
-        cell = claims["direction_y"]["cell"]
-        out.append({"label": f"Cell {cell} (up or down) over my writing",
-                    "code": mine + f"c = engine.activations(model, line)\nshow(np.tanh(c[:, [{cell}]].T))\n"
-                                   f"np.round(c[:8, {cell}], 3)"})
+def console_examples(claims: dict) -> list[dict]:
+    """The console's runnable examples (article/figures/console/examples.json); an example that
+    names a cell claim gets that claim's cell (``{cell}`` in its label and code), and is left out
+    when the claims do not hold it."""
+    out = []
+    for ex in json.loads((ARTICLE / "figures" / "console" / "examples.json").read_text()):
+        code = "".join(ex["code"])
+        if "claim" in ex:
+            if ex["claim"] not in claims:
+                continue
+            cell = claims[ex["claim"]]["cell"]
+            out.append({"label": ex["label"].format(cell=cell), "code": code.format(cell=cell)})
+        else:
+            out.append({"label": ex["label"], "code": code})
     return out
 
 
-def frame_console(model, settings: dict) -> dict:
-    import json
-    from pathlib import Path
-    claims = Path(__file__).resolve().parent.parent / "article" / "cell-claims.json"
+def frame_console(model, settings: dict, inputs: "Inputs") -> dict:
     pts, _ = engine.generate(model, 300, 0.6, seed=1)  # what the first example draws
     origin = fit_origin(pts, 900.0, 160.0)
-    return {"examples_json": json.dumps(console_examples(claims)).replace("</", "<\\/"),
+    return {"examples_json": json.dumps(console_examples(inputs.claims)).replace("</", "<\\/"),
             "svg": svg([(pts, origin, "ink")], 900.0, 160.0, "A line the model wrote: what the console's first example draws")}
 
 
-def frame_curve(model, settings: dict) -> dict:
+def frame_curve(model, settings: dict, inputs: "Inputs") -> dict:
     """The default model's training curve (weights/card.json) as a static SVG chart."""
-    import json
-    from pathlib import Path
-    card_path = Path(__file__).resolve().parent.parent / "weights" / "card.json"
-    return curve_chart(json.loads(card_path.read_text()), float(settings.get("reference", -1.730)))
+    return curve_chart(inputs.card)
 
 
-def curve_chart(card: dict, ref: float) -> dict:
+def curve_chart(card: dict) -> dict:
     """A model card's validation curve, its stretches of training as labelled bands, and the
-    2016 model's score as a dashed line: {"svg", "points"}."""
+    2016 model's score on the same lines (``reference_2016``, measured by training.export
+    --evaluate) as a dashed line: {"svg", "points"}."""
     curve = card["curve"]
+    ref = round(card["reference_2016"]["nll"], 3)
     w, h, left, bottom, top = 700.0, 300.0, 60.0, 40.0, 15.0
     epochs = [c["epoch"] for c in curve]
     vals = [c["val_nll"] for c in curve]
@@ -246,30 +246,35 @@ def curve_chart(card: dict, ref: float) -> dict:
     return {"svg": svg_text, "points": len(curve)}
 
 
-FRAMES = {"generate": frame_generate, "continue": frame_continue, "console": frame_console, "curve": frame_curve}
-NEEDS_LINES = {"paths": frame_paths}
-NEEDS_ORDER = {"cells": frame_cells, "cells-live": frame_cells_live}
+@dataclass
+class Inputs:
+    """What the build reads once and the figures share."""
+
+    model: engine.Model
+    weights_bytes: bytes
+    card: dict  # weights/card.json
+    claims: dict  # the confirmed cell claims of article/cell-claims.json
+    lines: list = field(default_factory=list)  # generated lines offered by the sample pickers
+
+    @cached_property
+    def order(self) -> dict:
+        """The cells' 1-D t-SNE order on the generated lines (cached on disk by builder.cells)."""
+        from .cells import cell_order
+        return cell_order(self.model, self.weights_bytes, self.lines)
 
 
-def precompute(model, figures, weights_bytes: bytes = b"", human=None) -> tuple[dict[str, dict], dict[str, bytes]]:
-    """Static frame data for every placed figure (keyed by figure id) and the data files they share.
+FRAMES = {"generate": frame_generate, "continue": frame_continue, "paths": frame_paths, "cells": frame_cells,
+          "cells-live": frame_cells_live, "console": frame_console, "curve": frame_curve}
+HUMAN_LINE_FIGURES = {"paths", "cells", "cells-live"}  # told in their config whether the build has human lines
 
-    ``human``: human lines (when the build has --samples) to order the cells by, instead of generated ones.
-    """
-    import json
 
-    from .cells import cell_order
-    lines = generated_lines(model)  # every figure may offer them ("write a sample for me", pickers)
-    out, files, order = {}, {"data/lines.json": json.dumps([x.tolist() for x in lines], separators=(",", ":")).encode()}, None
+def precompute(model, figures, inputs: Inputs) -> tuple[dict[str, dict], dict[str, bytes]]:
+    """Static frame data for every placed figure (keyed by figure id) and the data files they share."""
+    out = {}
+    files = {"data/lines.json": json.dumps([x.tolist() for x in inputs.lines], separators=(",", ":")).encode()}
     for fig in figures:
         print(f"  precompute {fig.id}", flush=True)
-        if fig.kind in NEEDS_ORDER:
-            if order is None:
-                order = cell_order(model, weights_bytes, human or lines)
-                files["data/cells.json"] = json.dumps({k: order[k] for k in ("order", "signs")}).encode()
-            out[fig.id] = NEEDS_ORDER[fig.kind](model, fig.settings, lines, order)
-        elif fig.kind in NEEDS_LINES:
-            out[fig.id] = NEEDS_LINES[fig.kind](model, fig.settings, lines)
-        else:
-            out[fig.id] = FRAMES[fig.kind](model, fig.settings)
+        out[fig.id] = FRAMES[fig.kind](model, fig.settings, inputs)
+    if "order" in vars(inputs):  # a figure used the cell order: the page's heatmaps need it too
+        files["data/cells.json"] = json.dumps({k: inputs.order[k] for k in ("order", "signs")}).encode()
     return out, files

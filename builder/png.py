@@ -31,8 +31,10 @@ def heatmap_uri(values: np.ndarray, levels: int = HEAT_LEVELS) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
-# Diverging brown–teal (ColorBrewer BrBG ends), centred on white at 0.
-NEG, MID, POS = np.array([140, 81, 10]), np.array([245, 245, 245]), np.array([1, 102, 94])
+# Diverging brown–teal (ColorBrewer BrBG ends), centred on white at 0. The page's own heatmaps
+# (article/runtime/draw.js) read these from the page config.
+PALETTE = {"neg": [140, 81, 10], "mid": [245, 245, 245], "pos": [1, 102, 94]}
+NEG, MID, POS = (np.array(PALETTE[k]) for k in ("neg", "mid", "pos"))
 
 
 def diverging(values: np.ndarray) -> np.ndarray:

@@ -14,7 +14,10 @@ def environment(article_dir: Path) -> jinja2.Environment:
                               undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 
 
-def render_page(article_dir: Path, article: Article, frames: dict, base_url: str, site_info: dict) -> str:
+def render_page(article_dir: Path, article: Article, frames: dict, base_url: str, site_info: dict,
+                page_config: dict) -> str:
+    """The whole page. ``page_config``: the values the runtime JS shares with the build (pixels per
+    unit, the heatmap palette, Pyodide's files), written once into the page as JSON."""
     env = environment(article_dir)
     body = article.body_html
     for fig in article.figures:
@@ -23,4 +26,5 @@ def render_page(article_dir: Path, article: Article, frames: dict, base_url: str
         body = body.replace(f"<!--figure:{fig.id}-->", html)
     return env.get_template("templates/index.html.j2").render(
         meta=article.meta, body=body, article=article, base=base_url, site=site_info,
+        page_config=json.dumps(page_config, sort_keys=True, separators=(",", ":")).replace("</", "<\\/"),
         figure_kinds=sorted({f.kind for f in article.figures}))

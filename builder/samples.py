@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from training.data import parse_line_xml
+from corpora.iam import parse_line_xml
 
 MAX_LINES = 8
 MIN_POINTS, MAX_POINTS = 300, 900  # lines of a readable length for the figures

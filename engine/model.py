@@ -65,13 +65,14 @@ class Run(NamedTuple):
     h: np.ndarray  # (T, H) after feeding points 0..t
     c: np.ndarray  # (T, H)
     mixture: Mixture  # predicts point t + 1 from step t
+    y: np.ndarray  # (T, 1 + 6M) the head's raw outputs the mixture comes from
 
 
 class Model:
-    """An LSTM handwriting model built from :class:`engine.weights.Weights` (float32 or float64)."""
+    """An LSTM handwriting model built from checked :class:`engine.weights.Weights` (``load`` checks
+    a file's; ``Weights(...).check()`` others), in float32 or float64."""
 
     def __init__(self, weights: Weights, dtype=np.float32):
-        weights.check()
         self.dtype = np.dtype(dtype)
         self.hidden, self.mixtures, self.meta = weights.hidden, weights.mixtures, dict(weights.meta)
         self.slices = layout(self.mixtures)
@@ -133,7 +134,10 @@ class Model:
 
     def mixture(self, h) -> Mixture:
         """Hidden output (..., H) → the mixture over the next point."""
-        y = self.outputs(h)
+        return self.mixture_of(self.outputs(h))
+
+    def mixture_of(self, y) -> Mixture:
+        """The head's raw outputs (..., 1 + 6M) → the mixture they describe."""
         s = self.slices
         logits = y[..., s["pi"]]
         log_pi = logits - logits.max(axis=-1, keepdims=True)
@@ -153,7 +157,8 @@ class Model:
         for t in range(len(x)):
             h, c = self._cell(xz[t:t + 1] + _dot(h, self.Wh), c)
             hs[t], cs[t] = h[0], c[0]
-        return Run(hs, cs, self.mixture(hs))
+        y = self.outputs(hs)
+        return Run(hs, cs, self.mixture_of(y), y)
 
 
 LOG_2PI = np.log(2 * np.pi)

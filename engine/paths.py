@@ -10,7 +10,7 @@ from typing import Iterator, NamedTuple
 
 import numpy as np
 
-from .model import Mixture, Model
+from .model import Model
 from .sampling import check_temperature, sample
 from .strokes import validate
 
@@ -51,18 +51,16 @@ def iter_possible_paths(model: Model, strokes, n_paths: int = 50, steps: int = 4
     if int(stride) != stride or stride < 1:
         raise ValueError("stride must be a whole number ≥ 1")
     root = np.random.SeedSequence(seed).entropy  # seed None: fresh entropy, shared by this line's points
-    run = model.run(x)  # state after each point, and the mixture it gives
+    run = model.run(x)  # state after each point, and the head's outputs there
     xy = np.cumsum(x[:, :2], axis=0)  # absolute positions, article units
     last = len(x) - 1
     for i in range(int(start), len(x), int(stride)):
         rng = np.random.default_rng(np.random.SeedSequence(root, spawn_key=(i,)))  # independent per point
-        shared = Mixture(*(np.repeat(a[i:i + 1], n_paths, axis=0) for a in run.mixture))  # one state, n draws
-        first = sample(shared, t, rng)
         out = np.empty((n_paths, int(steps), 3))
-        out[:, 0] = first
+        out[:, 0] = sample(np.repeat(run.y[i:i + 1], n_paths, axis=0), model.slices, t, rng)  # one state, n draws
         for k in range(1, int(steps)):  # the first step from the shared state costs one row, not n_paths
             state = model.branch(out[:, 0], run.h[i:i + 1], run.c[i:i + 1]) if k == 1 else model.step(out[:, k - 1], state)
-            out[:, k] = sample(model.mixture(state.h), t, rng)
+            out[:, k] = sample(model.outputs(state.h), model.slices, t, rng)
         ends = xy[i] + out[:, :, :2].sum(axis=1)
         yield PointPaths(i, out, float(run.mixture.eos[i]), veer(xy[i], xy[min(i + int(steps), last)], ends))
 

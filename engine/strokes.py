@@ -36,51 +36,6 @@ def validate(strokes, max_points: int | None = MAX_POINTS, name: str = "strokes"
     return arr
 
 
-def from_pointer(strokes_px, px_per_unit: float, min_spacing: float = 0.0,
-                 max_points: int = MAX_POINTS) -> np.ndarray:
-    """Pointer input → (T, 3) strokes in article units.
-
-    ``strokes_px``: a list of strokes, each a sequence of absolute (x, y) CSS pixels.
-    ``px_per_unit``: CSS pixels per article unit (the 2016 page used 18).
-    ``min_spacing``: a point closer than this many pixels to the previous kept point of its
-    stroke is dropped (the 2016 page kept a point each time the pointer moved ~5.5 px).
-    The first row is (0, 0, ·): the drawing is relative to its first point.
-    """
-    if not np.isfinite(px_per_unit) or px_per_unit <= 0:
-        raise ValueError(f"px_per_unit must be a positive number, got {px_per_unit!r}")
-    points, pens = [], []
-    for k, stroke in enumerate(strokes_px):
-        try:
-            xy = np.asarray(stroke, dtype=np.float64).reshape(-1, 2)
-        except (TypeError, ValueError):
-            raise ValueError(f"stroke {k}: expected a list of (x, y) pairs") from None
-        if not np.all(np.isfinite(xy)):
-            raise ValueError(f"stroke {k}: non-finite coordinate")
-        if len(xy) and np.abs(xy).max() > MAX_ABS:
-            raise ValueError(f"stroke {k}: coordinate larger than {MAX_ABS:g} px")
-        kept = _thin(xy, min_spacing)
-        points += kept
-        pens += [0.0] * (len(kept) - 1) + [1.0] * bool(kept)
-    if not points:
-        raise ValueError("empty drawing: no points")
-    xy = np.asarray(points)
-    out = np.zeros((len(xy), 3))
-    out[1:, :2] = np.diff(xy, axis=0) / px_per_unit
-    out[:, 2] = pens
-    return validate(out, max_points, "drawing")
-
-
-def _thin(xy: np.ndarray, min_spacing: float) -> list:
-    """Keep points at least ``min_spacing`` apart; the stroke's last point replaces a too-close one."""
-    kept = []
-    for p in xy:
-        if not kept or np.hypot(*(p - kept[-1])) >= min_spacing:
-            kept.append(p)
-    if len(xy) > 1 and len(kept) > 1 and not np.array_equal(kept[-1], xy[-1]):
-        kept[-1] = xy[-1]  # the pen left here: keep where the stroke really ends
-    return kept
-
-
 def to_polylines(strokes, origin=(0.0, 0.0)) -> list[np.ndarray]:
     """(T, 3) strokes → a list of (N_k, 2) absolute polylines, one per stroke."""
     arr = validate(strokes, max_points=None)
@@ -99,32 +54,3 @@ def to_svg_path(strokes, scale: float = 1.0, origin=(0.0, 0.0), digits: int = 2)
             coords.append(coords[0])  # a dot still draws with round line caps
         parts.append("M" + " L".join(coords))
     return " ".join(parts)
-
-
-def from_2016_raw(rows) -> np.ndarray:
-    """2016 raw form (integer tablet offsets, first row the absolute start) → strokes."""
-    arr = validate(rows, max_points=None, name="2016 raw strokes")
-    if len(arr) < 2:
-        raise ValueError("2016 raw strokes: need the start row and at least one offset")
-    out = arr[1:].copy()
-    out[:, :2] /= RAW_UNITS
-    return validate(out, max_points=None)
-
-
-def to_2016_raw(strokes, start=(0, 0)) -> list[list[int]]:
-    """Strokes → 2016 raw form: absolute start row, then offsets in raw units (rounded)."""
-    arr = validate(strokes, max_points=None)
-    rows = [[int(round(start[0])), int(round(start[1])), 0]]
-    raw = np.rint(arr[:, :2] * RAW_UNITS).astype(int)
-    return rows + [[int(x), int(y), int(p)] for (x, y), p in zip(raw, arr[:, 2])]
-
-
-def from_2016_scaled(rows) -> np.ndarray:
-    """2016 scaled form (floats already in article units, no start row) → strokes."""
-    return validate(rows, max_points=None, name="2016 scaled strokes")
-
-
-def to_2016_scaled(strokes) -> list[list[float]]:
-    """Strokes → 2016 scaled form: a JSON-ready list of [dx, dy, pen_lift] floats."""
-    arr = validate(strokes, max_points=None)
-    return [[float(x), float(y), int(p)] for x, y, p in arr]

@@ -26,6 +26,8 @@ import numpy as np
 MAGIC = b"HWLSTM\r\n"
 VERSION = 1
 GATE_ORDER = "igfo"  # input, candidate g (tanh), forget, output: the 2016 model's order
+# What a weights file's ``meta`` means when it leaves a key out (the 2016 model's conventions).
+DEFAULT_META = {"gate_order": GATE_ORDER, "forget_bias": 1.0, "input_scale": [1.0, 1.0]}
 # The 2016 file: 5 tensors in this order, int8 stored as (value / scale × 127 + 127) bytes.
 LEGACY_TENSORS = (("W_out", 1.5), ("b_out", 2.5), ("Wxh", 2.0), ("Whh", 0.8), ("b", 1.5))
 
@@ -39,6 +41,9 @@ class Weights:
     W_out: np.ndarray
     b_out: np.ndarray
     meta: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.meta = {**DEFAULT_META, **self.meta}
 
     @property
     def hidden(self) -> int:
@@ -63,7 +68,7 @@ class Weights:
                 raise ValueError(f"weights: tensor {name} holds non-finite values")
         if n_out < 7 or (n_out - 1) % 6:
             raise ValueError(f"weights: output width {n_out} is not 1 + 6 × mixtures")
-        meta = {"gate_order": GATE_ORDER, "forget_bias": 1.0, "input_scale": [1.0, 1.0], **self.meta}
+        meta = self.meta
         if meta["gate_order"] != GATE_ORDER:
             raise ValueError(f"weights: meta.gate_order {meta['gate_order']!r} unsupported, expected {GATE_ORDER!r}")
         scale = np.asarray(meta["input_scale"], dtype=np.float64)
@@ -71,12 +76,12 @@ class Weights:
             raise ValueError(f"weights: meta.input_scale must be two positive numbers, got {meta['input_scale']!r}")
         if not np.isfinite(float(meta["forget_bias"])):
             raise ValueError("weights: meta.forget_bias must be a finite number")
-        self.meta = meta
         return self
 
 
 def load(source) -> Weights:
-    """A path or the file's bytes, in either format (auto-detected) → checked :class:`Weights`."""
+    """A path or the file's bytes, in either format (auto-detected) → checked :class:`Weights`
+    (the one check a loaded model gets: :class:`engine.model.Model` trusts what it is given)."""
     data = source if isinstance(source, (bytes, bytearray, memoryview)) else _read(source)
     data = bytes(data)
     if data.startswith(MAGIC):
@@ -105,8 +110,7 @@ def _load_2016(data: bytes) -> Weights:
     t = {name: _decode_legacy(name, entry, scale) for (name, scale), entry in zip(LEGACY_TENSORS, entries)}
     if t["Wxh"].ndim != 2 or t["Whh"].ndim != 2 or t["Wxh"].shape[1] != t["Whh"].shape[1]:
         raise ValueError(f"weights: tensors Wxh {t['Wxh'].shape} and Whh {t['Whh'].shape} do not stack")
-    meta = {"gate_order": GATE_ORDER, "forget_bias": 1.0, "input_scale": [1.0, 1.0],
-            "provenance": "Carter, Ha, Johnson & Olah (2016), Distill: b64_weights.json"}
+    meta = {"provenance": "Carter, Ha, Johnson & Olah (2016), Distill: b64_weights.json"}
     return Weights(np.vstack([t["Wxh"], t["Whh"]]), t["b"], t["W_out"], t["b_out"], meta)
 
 

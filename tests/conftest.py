@@ -41,3 +41,10 @@ def model_2016(reference_dir):
 
     import engine
     return engine.load_model(reference_dir / "b64_weights.json", dtype=np.float64)
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    """A small IAM-OnDB-like lineStrokes folder with split lists (tests/helpers.make_corpus)."""
+    from tests.helpers import make_corpus
+    return make_corpus(tmp_path)

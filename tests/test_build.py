@@ -41,10 +41,10 @@ def test_unknown_citation_and_figure_are_named(tmp_path):
     front = "---\ntitle: T\ndescription: D\nauthors: []\npublished: 2026-01-01\n---\n"
     (tmp_path / "index.md").write_text(front + "Text [@nope].\n")
     with pytest.raises(ValueError, match="@nope is not in bibliography.bib"):
-        A.load_article(tmp_path, {"continue"})
+        A.load_article(tmp_path, {"continue"}, {}, {})
     (tmp_path / "index.md").write_text(front + "::: figure nofig\ncap\n:::\n")
     with pytest.raises(ValueError, match="unknown figure 'nofig'"):
-        A.load_article(tmp_path, {"continue"})
+        A.load_article(tmp_path, {"continue"}, {}, {})
 
 
 def test_footnotes_citations_and_figures_numbered(tmp_path):
@@ -53,7 +53,7 @@ def test_footnotes_citations_and_figures_numbered(tmp_path):
     front = "---\ntitle: T\ndescription: D\nauthors: []\npublished: 2026-01-01\n---\n"
     body = "One [@b] two [@a; @b] three[^n].\n\n::: figure continue x=1\nCap [@a].\n:::\n\n[^n]: A note.\n"
     (tmp_path / "index.md").write_text(front + body)
-    art = A.load_article(tmp_path, {"continue"})
+    art = A.load_article(tmp_path, {"continue"}, {}, {})
     assert [k for k, _ in art.references] == ["b", "a"]
     assert "[1]" in art.body_html and "[2,1]" in art.body_html
     assert 'class="hover-box"' in art.body_html and "A note." in art.body_html  # footnote preview inline
@@ -70,10 +70,9 @@ def test_default_build_ships_no_human_lines_and_samples_build_does(tmp_path, iam
     assert len(samples) == 8 and all(300 <= len(s["strokes"]) <= 900 for s in samples)
 
 
-def test_card_refs_reach_nested_numbers_and_percentages(tmp_path):
+def test_card_refs_reach_nested_numbers_and_percentages():
     from builder.article import card_refs
-    card = tmp_path / "card.json"
-    card.write_text('{"nll": -1.5, "a": {"b c": {"share": 0.0142}}, "t": {"x": 1}}')
+    card = {"nll": -1.5, "a": {"b c": {"share": 0.0142}}, "t": {"x": 1}}
     assert card_refs("[[card:nll]] [[card:a.b c.share|%]]", card) == "−1.500 1.4 %"
     for bad in ("[[card:a.missing]]", "[[card:t]]"):
         with pytest.raises(ValueError, match="the article cites"):
@@ -146,10 +145,9 @@ def test_the_build_says_what_to_install_without_node(tmp_path, monkeypatch, slim
                                assets.NUMPY_WHEEL, b"changed inputs: not in any cache", cache=tmp_path)
 
 
-def test_a_near_miss_can_be_mentioned_but_not_claimed(tmp_path):
-    claims = tmp_path / "cell-claims.json"
-    claims.write_text('{"claims": {"pen_up": {"cell": 3, "confirmed_r": 0.8}}, '
-                      '"near_misses": {"x_position": {"cell": 28, "confirmed_r": -0.593}}}')
+def test_a_near_miss_can_be_mentioned_but_not_claimed():
+    claims = {"claims": {"pen_up": {"cell": 3, "confirmed_r": 0.8}},
+              "near_misses": {"x_position": {"cell": 28, "confirmed_r": -0.593}}}
     assert A.cell_refs("[[miss:x_position]] [[r:pen_up]]", claims) == "−0.59 +0.80"
     for bad in ("[[cell:x_position]]", "[[miss:pen_up]]"):
         with pytest.raises(ValueError):
@@ -200,8 +198,9 @@ def test_curve_chart_labels_every_stretch_inside_the_chart():
     phases = [{"device": "CPU, 1 threads", "epochs": [1, 2], "seconds": 600, "hyperparameters": hp},
               {"device": "NVIDIA H200", "epochs": [3, 60], "seconds": 180, "hyperparameters": hp},
               {"device": "CPU, 2 threads", "epochs": [61, 62], "seconds": 360, "head_only": True, "hyperparameters": hp}]
-    card = {"curve": [{"epoch": e, "val_nll": -1.0 - e / 100} for e in range(1, 63)], "provenance": {"phases": phases}}
-    svg = curve_chart(card, -1.73)["svg"]
+    card = {"curve": [{"epoch": e, "val_nll": -1.0 - e / 100} for e in range(1, 63)], "provenance": {"phases": phases},
+            "reference_2016": {"nll": -1.73}}
+    svg = curve_chart(card)["svg"]
     labels = re.findall(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="(\w+)" class="phase-label"><tspan[^>]*>([^<]+)<', svg)
     assert [t for _, _, t in labels] == ["CPU, 1 thread", "H200", "output layer"]
     width = float(re.search(r'viewBox="0 0 (\d+)', svg).group(1))

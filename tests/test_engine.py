@@ -1,6 +1,4 @@
 """Engine behaviour on small random models: purity, batching, the public API, input scaling."""
-import ast
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,21 +6,7 @@ import pytest
 import engine
 from engine import weights as W
 from engine.model import State, log_density
-
-
-def random_weights(hidden=8, mixtures=3, seed=0, **meta) -> W.Weights:
-    rng = np.random.default_rng(seed)
-    return W.Weights(rng.normal(0, 0.5, (3 + hidden, 4 * hidden)), rng.normal(0, 0.1, 4 * hidden),
-                     rng.normal(0, 0.5, (hidden, 1 + 6 * mixtures)), rng.normal(0, 0.1, 1 + 6 * mixtures),
-                     dict(meta))
-
-
-def random_line(n=40, seed=1):
-    rng = np.random.default_rng(seed)
-    x = np.zeros((n, 3))
-    x[:, :2] = rng.normal(0, 1, (n, 2))
-    x[rng.random(n) < 0.1, 2] = 1
-    return x
+from tests.helpers import random_line, random_weights
 
 
 @pytest.fixture
@@ -128,7 +112,7 @@ def test_bad_length(model, n):
 
 
 def test_missing_default_weights_names_the_training_command(monkeypatch, tmp_path):
-    monkeypatch.setattr(engine, "DEFAULT_WEIGHTS", tmp_path / "none.hwlstm")
+    monkeypatch.setattr(engine.api, "DEFAULT_WEIGHTS", tmp_path / "none.hwlstm")
     with pytest.raises(FileNotFoundError, match="training.train"):
         engine.load_model()
 
@@ -139,14 +123,3 @@ def test_load_model_from_bytes_and_path(tmp_path):
     a, b = engine.load_model(data), engine.load_model(tmp_path / "m.hwlstm")
     np.testing.assert_array_equal(a.Wh, b.Wh)
     assert a.dtype == np.float32
-
-
-def test_engine_imports_only_stdlib_and_numpy():
-    import sys
-    allowed = set(sys.stdlib_module_names) | {"numpy", "__future__", "engine"}
-    for path in Path(engine.__file__).parent.glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
-            for name in names:
-                assert name.split(".")[0] in allowed, f"{path.name} imports {name}"

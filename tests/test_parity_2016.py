@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import engine
-from engine import strokes as S
+from tests.helpers import from_2016_raw
 
 
 def _reference(reference_dir):
@@ -34,7 +34,7 @@ def test_recorded_steps_match(reference_dir, dtype, tol):
 
 def test_validation_data_nll(reference_dir):
     files = sorted((reference_dir / "validation-data").glob("*.json"))
-    lines = [S.from_2016_raw(json.loads(f.read_text())) for f in files]
+    lines = [from_2016_raw(json.loads(f.read_text())) for f in files]
     assert len(files) == 167
     assert sum(len(x) - 1 for x in lines) == 106_447
     model = engine.load_model(reference_dir / "b64_weights.json")

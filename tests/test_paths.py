@@ -4,7 +4,7 @@ import pytest
 
 import engine
 from engine.paths import iter_possible_paths, possible_paths, veer
-from tests.test_engine import random_line, random_weights
+from tests.helpers import random_line, random_weights
 
 
 def test_veer_fixed_case_is_left_and_orange():

@@ -1,68 +1,16 @@
-"""Training pipeline: the loader on XML files the test writes, a tiny run that learns, and parity
+"""Training pipeline: a tiny run that learns on XML files the tests write, and parity
 between the PyTorch model and the engine on the same exported weights."""
-import io
-import tarfile
-
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch", reason="the [train] extra (make test installs it)")
 
 import engine  # noqa: E402
+from corpora import iam  # noqa: E402
+from engine import strokes as S  # noqa: E402
 from engine import weights as W  # noqa: E402
-from training import data, export, train  # noqa: E402
+from training import checkpoints, export, train  # noqa: E402
 from training.model import HandwritingModel, log_density, split_outputs  # noqa: E402
-
-
-def line_xml(strokes) -> bytes:
-    body = "".join("<Stroke>" + "".join(f'<Point x="{x}" y="{y}" time="0"/>' for x, y in s) + "</Stroke>"
-                   for s in strokes)
-    return f'<?xml version="1.0"?><WhiteboardCaptureSession><StrokeSet>{body}</StrokeSet></WhiteboardCaptureSession>'.encode()
-
-
-def wavy(seed, n=60):
-    rng = np.random.default_rng(seed)
-    t = np.arange(n)
-    x, y = 1000 + 12 * t, 500 + 60 * np.sin(t / 3 + seed) + rng.normal(0, 2, n)
-    return [list(zip(x[:n // 2].astype(int), y[:n // 2].astype(int))), list(zip(x[n // 2:].astype(int), y[n // 2:].astype(int)))]
-
-
-@pytest.fixture
-def corpus(tmp_path):
-    """A lineStrokes folder of 12 good lines, one truncated and one empty file, plus split lists."""
-    names = []
-    for i in range(12):
-        name = f"lineStrokes/a01/a01-000/a01-000u-{i:02d}.xml"
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_bytes(line_xml(wavy(i)))
-        names.append(name)
-    (tmp_path / "lineStrokes/a01/a01-000/bad-truncated.xml").write_bytes(line_xml(wavy(99))[:150])
-    (tmp_path / "lineStrokes/a01/a01-000/bad-empty.xml").write_bytes(b"")
-    bad = ["lineStrokes/a01/a01-000/bad-truncated.xml", "lineStrokes/a01/a01-000/bad-empty.xml"]
-    (tmp_path / "train.txt").write_text("\n".join(names[:10] + bad) + "\n")
-    (tmp_path / "val.txt").write_text("\n".join(names[10:]) + "\n")
-    return tmp_path
-
-
-def test_parse_offsets_units_and_pen_lifts():
-    x = data.parse_line_xml(line_xml([[(0, 0), (40, 80), (80, 80)], [(200, 0), (240, 0)]]))
-    np.testing.assert_allclose(x, [[1, 2, 0], [1, 0, 1], [3, -2, 0], [1, 0, 1]])
-
-
-def test_loader_folder_and_tar_skip_bad_files(corpus, tmp_path_factory):
-    ds = data.load_split(corpus, corpus / "train.txt", progress=False)
-    assert len(ds.lines) == 10 and len(ds.skipped) == 2
-    assert any("truncated" in s and "malformed" in s for s in ds.skipped)
-    archive = tmp_path_factory.mktemp("tar") / "lineStrokes-all.tar.gz"
-    with tarfile.open(archive, "w:gz") as tar:
-        tar.add(corpus / "lineStrokes", arcname="lineStrokes")
-    cache = tmp_path_factory.mktemp("cache")
-    from_tar = data.load_split(archive, corpus / "train.txt", cache_dir=cache, progress=False)
-    assert from_tar.names == ds.names and len(from_tar.skipped) == 2
-    for a, b in zip(ds.lines, from_tar.lines):
-        np.testing.assert_array_equal(a, b)
-    cached = data.load_split(archive, corpus / "train.txt", cache_dir=cache, progress=False)
-    assert cached.names == ds.names and len(list(cache.glob("*.npz"))) == 1
 
 
 def test_tiny_training_run_lowers_the_loss(corpus, tmp_path):
@@ -115,17 +63,6 @@ def test_torch_and_engine_agree_on_exported_weights():
     assert engine.nll(model, line) == pytest.approx(-lp.mean().item(), abs=1e-5)
 
 
-def test_pack_round_trips_the_split(corpus, tmp_path):
-    packed = data.pack(corpus, [corpus / "train.txt", corpus / "val.txt"], tmp_path / "p.npz", progress=False)
-    for split in ("train.txt", "val.txt"):
-        a = data.load_split(corpus, corpus / split, progress=False)
-        b = data.load_split(packed, corpus / split)
-        assert b.names == a.names
-        for x, y in zip(a.lines, b.lines):
-            np.testing.assert_array_equal(x, y)
-    assert len(data.load_split(packed, corpus / "train.txt").skipped) == 2  # the bad files never made it in
-
-
 def test_augment_changes_training_lines_only_by_a_bounded_affine_map():
     line = np.array([[1.0, 2.0, 0], [3.0, -1.0, 1], [0.5, 0.0, 0]], np.float32)
     rng = np.random.default_rng(0)
@@ -153,8 +90,8 @@ def test_a_run_past_its_best_epoch_says_so_in_the_card(tmp_path):
     model = HandwritingModel(8, 2)
     phase = {"device": "CPU, 1 threads", "epochs": [1, 3], "seconds": 60.0, "torch": "x",
              "hyperparameters": {"batch": 4, "lr": 1e-3, "epochs": 9, "time_schedule": False, "dropout": 0.1, "augment": 0.2}}
-    train.save_compact(tmp_path / "c.pt", model, {"epoch": 3, "phases": [phase]})
-    train.note_ran_to(tmp_path / "c.pt", {"epoch": 9, "curve": [{"val_nll": -1.5, "train_nll": -1.7}]})
+    checkpoints.save_compact(tmp_path / "c.pt", model, {"epoch": 3, "phases": [phase]})
+    checkpoints.note_ran_to(tmp_path / "c.pt", {"epoch": 9, "curve": [{"val_nll": -1.5, "train_nll": -1.7}]})
     _, meta = export.load_checkpoint(tmp_path / "c.pt")
     assert meta["phases"][0]["ran_to"] == {"epoch": 9, "val_nll": -1.5, "train_nll": -1.7}
     table = card.phase_table({"phases": meta["phases"], "epochs": 3, "train_seconds": 60, "hyperparameters": {}})
@@ -179,7 +116,7 @@ def test_dequantized_lines_move_offsets_by_under_half_a_tablet_unit():
     line = np.array([[0, 0, 0], [0.5, -0.25, 1], [0, 0, 0]], np.float32)
     out = dequantized([line], seed=3)[0]
     assert out[:, 2].tolist() == line[:, 2].tolist() and out is not line
-    moved = np.abs(out[:, :2] - line[:, :2]) * data.UNITS_PER_ARTICLE_UNIT
+    moved = np.abs(out[:, :2] - line[:, :2]) * S.RAW_UNITS
     assert np.all(moved <= 0.5) and np.all(moved > 0)  # every offset leaves the grid
     np.testing.assert_array_equal(out, dequantized([line], seed=3)[0])
 
@@ -209,7 +146,7 @@ def test_without_rests_keeps_every_position_and_pen_lift():
 
 def test_stall_rates_tell_a_hovering_model_from_a_moving_one():
     from engine.model import layout
-    from tests.test_engine import random_weights
+    from tests.helpers import random_weights
     rates = {}
     for name, mu in (("hovers", 0.0), ("moves", 1.0)):
         w = random_weights(hidden=8, mixtures=3)
@@ -228,7 +165,7 @@ def test_cell_outputs_are_the_engines_and_leave_resting_targets_out():
     torch.manual_seed(0)
     net = HandwritingModel(hidden=12, mixtures=2)
     line = np.array([[0, 0, 0], [1, 2, 0], [0, 0, 0], [0, 3, 0], [0, 0, 1], [2, -1, 0]], np.float32)
-    ds = data.Dataset(["long", "short"], [line, line[:3]], [])
+    ds = iam.Dataset(["long", "short"], [line, line[:3]], [])
     H, T = cell_outputs(net, ds, keep_rests=True, dtype=np.float64, progress=False)
     # lines run shortest first: the short line's 2 predicted points, then the long line's 5
     np.testing.assert_array_equal(T, np.concatenate([line[1:3], line[1:]]))
@@ -248,9 +185,9 @@ def test_head_refit_lowers_validation_and_keeps_the_cells(corpus, tmp_path):
                 "--window", "20", "--hidden", "32", "--mixtures", "3", "--lr", "1e-2", "--warmup", "1",
                 "--dropout", "0.5", "--quiet"])
     before, meta0 = export.load_checkpoint(compact)
-    meta = refit.main(["--checkpoint", str(compact), "--data", str(corpus), "--train-split", str(corpus / "train.txt"),
-                       "--val-split", str(corpus / "val.txt"), "--passes", "3", "--batch", "64", "--lr", "1e-2",
-                       "--threads", "1", "--quiet"])
+    refit.main(["--checkpoint", str(compact), "--data", str(corpus), "--train-split", str(corpus / "train.txt"),
+                "--val-split", str(corpus / "val.txt"), "--passes", "3", "--batch", "64", "--lr", "1e-2",
+                "--threads", "1", "--quiet"])
     after, meta1 = export.load_checkpoint(compact)
     for k in before:
         if k.startswith("lstm."):

@@ -8,7 +8,7 @@ import pytest
 
 import engine
 from engine import weights as W
-from tests.test_engine import random_line, random_weights
+from tests.helpers import random_line, random_weights
 
 
 def test_round_trip_exact_in_f4_and_close_in_q8():

@@ -12,15 +12,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 
 import engine  # noqa: E402
 from engine import strokes as S  # noqa: E402
 
-from .train import ROOT  # noqa: E402
 
-WEIGHTS = ROOT / "weights"
-REFERENCE_2016 = -1.730  # the 2016 model on the same 857 validation lines (ORIGINAL.md)
+WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
 
 
 def plot_curve(card: dict, path: Path) -> None:
@@ -29,7 +26,8 @@ def plot_curve(card: dict, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(6, 3.4), dpi=120)
     ax.plot(epochs, [c["train_nll"] for c in curve], "o-", ms=3, label="training (running mean)", color="#999")
     ax.plot(epochs, [c["val_nll"] for c in curve], "o-", ms=3, label="validation (857 lines)", color="#d62728")
-    ax.axhline(REFERENCE_2016, color="#1f77b4", ls="--", lw=1, label="2016 model, same lines")
+    if "reference_2016" in card:  # the 2016 model on the same lines (training.export --evaluate)
+        ax.axhline(card["reference_2016"]["nll"], color="#1f77b4", ls="--", lw=1, label="2016 model, same lines")
     for i, ph in enumerate(card["provenance"].get("phases", [])):
         lo, hi = ph["epochs"]
         ax.axvspan(lo - 0.5, hi + 0.5, color="#000", alpha=0.04 * (1 + i % 2), lw=0)
@@ -94,7 +92,7 @@ only"; the kept weights are those of the best validation score):
 {phases}
 
 Adam, gradient-norm clipping, linear warm-up then cosine decay (over the epochs, or over the wall
-time of a fixed GPU loan with `--time-schedule`). Whole lines are fed in windows with the LSTM state
+time of a GPU run of fixed length with `--time-schedule`). Whole lines are fed in windows with the LSTM state
 carried between windows (truncated BPTT), so the model trains from a zero state exactly as it is
 evaluated. The network learns with dropout on its cells' output, which the engine never applies, so
 the last stretch refits only the output layer (500 × 121 weights) to the cells' exact outputs on

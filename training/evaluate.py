@@ -14,16 +14,16 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
 import engine
 
-from .data import DEFAULT_DATA, UNITS_PER_ARTICLE_UNIT, load_split
+from corpora import CACHE
+from corpora.iam import DEFAULT_ARCHIVE, load_split, split_file
+from engine.strokes import RAW_UNITS
 
 SUBSET = 60  # the first lines of the validation split: the fixed subset the weights test re-measures
-CACHE = Path.home() / ".cache" / "handwriting"
 
 
 # Kinds of predicted point. IAM-OnDB offsets are whole tablet units (1/40 article unit), so the
@@ -63,7 +63,7 @@ def dequantized(lines, seed: int = 0) -> list:
     out = []
     for x in lines:
         x = x.copy()
-        x[:, :2] += (rng.random((len(x), 2)) - 0.5) / UNITS_PER_ARTICLE_UNIT
+        x[:, :2] += (rng.random((len(x), 2)) - 0.5) / RAW_UNITS
         out.append(x)
     return out
 
@@ -95,8 +95,8 @@ def evaluate_weights(weights, data, split, limit: int = 0, batch: int = 128, pro
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--weights", default=None, help="weights file (default: weights/model.hwlstm)")
-    p.add_argument("--data", default=str(DEFAULT_DATA / "lineStrokes-all.tar.xz"))
-    p.add_argument("--split", default=str(DEFAULT_DATA / "splits" / "validation_set.txt"))
+    p.add_argument("--data", default=str(DEFAULT_ARCHIVE))
+    p.add_argument("--split", default=str(split_file("validation")))
     p.add_argument("--limit", type=int, default=0, help="only the first N lines of the split")
     p.add_argument("--breakdown", action="store_true", help="also split the NLL by kind of point")
     p.add_argument("--dequantize", action="store_true", help="add uniform noise of one tablet unit to the offsets")

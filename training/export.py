@@ -18,11 +18,12 @@ import numpy as np
 
 from engine import weights as W
 
-from .data import DEFAULT_DATA
-from .train import COMPACT, ROOT, read_compact
+from corpora import CACHE, SHARED_DATA
+from corpora.iam import DEFAULT_ARCHIVE, load_split, split_file
+from .checkpoints import COMPACT, ROOT, read_compact
 
 CARD = ROOT / "weights" / "card.json"
-REFERENCE_2016 = DEFAULT_DATA.parent.parent / "reference" / "distill-2016" / "b64_weights.json"
+REFERENCE_2016 = SHARED_DATA.parent / "reference" / "distill-2016" / "b64_weights.json"
 # torch.nn.LSTM stacks its gates i, f, g, o; the engine (and the 2016 model) use i, g, f, o.
 TORCH_TO_ENGINE = (0, 2, 1, 3)
 
@@ -36,8 +37,7 @@ def to_weights(state_dict: dict, meta: dict | None = None) -> W.Weights:
     W_h = blocks(sd["lstm.weight_hh_l0"]).T  # (H, 4H)
     b = blocks(sd["lstm.bias_ih_l0"] + sd["lstm.bias_hh_l0"])
     b[2 * H:3 * H] -= 1.0  # the engine adds forget_bias = +1 itself
-    meta = {"gate_order": W.GATE_ORDER, "forget_bias": 1.0, "input_scale": [1.0, 1.0], **(meta or {})}
-    return W.Weights(np.vstack([W_in, W_h]), b, sd["head.weight"].T.copy(), sd["head.bias"].copy(), meta).check()
+    return W.Weights(np.vstack([W_in, W_h]), b, sd["head.weight"].T.copy(), sd["head.bias"].copy(), meta or {}).check()
 
 
 def load_checkpoint(path: Path):
@@ -62,8 +62,8 @@ def main(argv=None):
     p.add_argument("--out", default=str(ROOT / "weights" / "model.hwlstm"))
     p.add_argument("--encoding", default="q8", choices=["q8", "f2", "f4"])
     p.add_argument("--evaluate", action="store_true", help="measure float and quantized NLL, write weights/card.json")
-    p.add_argument("--data", default=str(DEFAULT_DATA / "lineStrokes-all.tar.xz"))
-    p.add_argument("--split", default=str(DEFAULT_DATA / "splits" / "validation_set.txt"))
+    p.add_argument("--data", default=str(DEFAULT_ARCHIVE))
+    p.add_argument("--split", default=str(split_file("validation")))
     p.add_argument("--reference", default=str(REFERENCE_2016),
                    help="the 2016 article's weights, measured the same way for the card ('' = skip)")
     args = p.parse_args(argv)
@@ -117,8 +117,6 @@ def write_card(weights, data: bytes, meta: dict, args) -> None:
         reference = {"nll": round(ref_nll, 4), "nll_dequantized": round(ref_deq, 4), "breakdown": ref_kinds,
                      "stalls": ref_stalls, "stalled_lines": ref_stuck}
     sub_q, n_sub = evaluate_weights(data, args.data, args.split, limit=SUBSET)
-    from .data import load_split
-    from .evaluate import CACHE
     lines = {name: len(load_split(args.data, Path(args.split).with_name(f"{name}_set.txt"), cache_dir=CACHE,
                                   progress=False).lines) for name in ("training", "validation")}
     card = {"train_lines": lines["training"], "validation_lines": lines["validation"], "validation_points": n,

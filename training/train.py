@@ -8,17 +8,15 @@ Whole lines, batched by similar length, are fed in windows of ``--window`` point
 LSTM state carried from one window to the next (truncated backpropagation through time), so
 every line is seen from a zero state exactly as ``engine.nll`` evaluates it. Adam, gradient-norm
 clipping, linear warm-up then cosine decay over ``--epochs`` (or, with ``--time-schedule``, over
-the wall time ``--max-minutes``: the schedule a fixed-length GPU loan needs, where throughput is not
+the wall time ``--max-minutes``: the schedule a GPU run of fixed length needs, where throughput is not
 known in advance; a timed run is not bit-reproducible). A full checkpoint (optimizer included) is
 written to the run folder each evaluation, and a compact one (float16 weights + schedule position,
-~2 MB) to ``training/checkpoint.pt`` whenever validation improves: the one to commit to carry
-training across sessions.
+~2 MB) to ``training/checkpoint.pt`` whenever validation improves: the one to commit, so that
+training can go on from it (``--resume``).
 """
 from __future__ import annotations
 
 import argparse
-import gzip
-import io
 import json
 import math
 import sys
@@ -28,19 +26,19 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .data import DEFAULT_DATA, Dataset, load_split
+from corpora import CACHE
+from corpora.iam import DEFAULT_ARCHIVE, Dataset, load_split, split_file
+
+from .checkpoints import COMPACT, ROOT, note_ran_to, phase_record, read_compact, save_compact
 from .model import HandwritingModel, log_density
 
-ROOT = Path(__file__).resolve().parent.parent
-COMPACT = ROOT / "training" / "checkpoint.pt"
-CACHE = Path.home() / ".cache" / "handwriting"
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--data", default=str(DEFAULT_DATA / "lineStrokes-all.tar.xz"), help="lineStrokes folder or tar archive")
-    p.add_argument("--train-split", default=str(DEFAULT_DATA / "splits" / "training_set.txt"))
-    p.add_argument("--val-split", default=str(DEFAULT_DATA / "splits" / "validation_set.txt"))
+    p.add_argument("--data", default=str(DEFAULT_ARCHIVE), help="lineStrokes folder or tar archive")
+    p.add_argument("--train-split", default=str(split_file("training")))
+    p.add_argument("--val-split", default=str(split_file("validation")))
     p.add_argument("--run-dir", default=str(ROOT / "training" / "runs" / "default"), help="full checkpoints and the log")
     p.add_argument("--compact", default=str(COMPACT), help="compact checkpoint to write each epoch ('' = none)")
     p.add_argument("--epochs", type=int, default=30, help="length of the schedule")
@@ -153,29 +151,6 @@ def evaluate(model, ds: Dataset, device, batch=64) -> float:
     return -total / count
 
 
-def save_compact(path: Path, model, meta: dict) -> None:
-    """Float16 weights + schedule position: small enough to commit, replaced when validation improves."""
-    state = {k: v.detach().cpu().half() for k, v in model.state_dict().items()}
-    write_compact(path, {"state_dict": state, "meta": meta})
-
-
-def write_compact(path: Path, checkpoint: dict) -> None:
-    """torch.save, gzip-compressed (float16 weights: 2.15 → ~2.0 MB, under 2 MiB), atomically."""
-    buf = io.BytesIO()
-    torch.save(checkpoint, buf)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(gzip.compress(buf.getvalue(), mtime=0))
-    tmp.replace(path)
-
-
-def read_compact(path: Path) -> dict:
-    """A compact (gzip) or full (plain torch.save) checkpoint."""
-    data = Path(path).read_bytes()
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    return torch.load(io.BytesIO(data), map_location="cpu")
-
-
 def load_data(args):
     kw = dict(cache_dir=CACHE, progress=not args.quiet)
     train, val = load_split(args.data, args.train_split, **kw), load_split(args.data, args.val_split, **kw)
@@ -250,31 +225,6 @@ def main(argv=None) -> dict:
     if args.compact and kept and meta["epoch"] > kept:
         note_ran_to(Path(args.compact), meta)
     return meta
-
-
-def note_ran_to(path: Path, meta: dict) -> None:
-    """The compact checkpoint keeps the best epoch; record in its last stretch how far the run
-    went past it and what validation did there (the model card says so)."""
-    ck = read_compact(path)
-    last = meta["curve"][-1]
-    ck["meta"]["phases"][-1]["ran_to"] = {"epoch": meta["epoch"], "val_nll": last["val_nll"],
-                                          "train_nll": last["train_nll"]}
-    write_compact(path, ck)
-
-
-HYPER = ("batch", "window", "lr", "min_lr", "warmup", "clip", "epochs", "time_schedule", "max_minutes",
-         "dropout", "augment", "drop_rests", "seed", "hidden", "mixtures")
-
-
-def device_name(device, threads: int) -> str:
-    """Where a stretch ran, as the model card names it: the GPU's name, or "CPU, N threads"."""
-    return torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {threads} thread{'s' * (threads != 1)}"
-
-
-def phase_record(args, device, first_epoch: int, meta: dict, seconds0: float) -> dict:
-    """One stretch of training (one invocation) for the model card: where, how long, how."""
-    return {"device": device_name(device, args.threads), "epochs": [first_epoch, meta["epoch"]], "seconds": round(meta["seconds"] - seconds0, 1),
-            "torch": str(torch.__version__), "hyperparameters": {k: getattr(args, k) for k in HYPER}}
 
 
 def _resume(model, opt, run_dir: Path, compact: Path | None, meta: dict) -> dict:

@@ -53,7 +53,7 @@ async function boot(msg) {
   await stage("the model's code could not be loaded", async () => {
     py.unpackArchive(zip, "zip", { extractDir: "/home/pyodide/lib" });
     py.runPython("import sys; sys.path.insert(0, '/home/pyodide/lib')");
-    glue = py.pyimport("engine.browser");
+    glue = py.pyimport("engine.protocol");
   });
   lap("engine");
   post(msg.id, "progress", { stage: "weights" });
@@ -64,7 +64,7 @@ async function boot(msg) {
 }
 
 function toReply(res) {
-  // res = (kind, json, names, arrays) from engine.browser.next_reply
+  // res = (kind, json, names, arrays) from engine.protocol.next_reply
   const kind = res.get(0);
   const data = JSON.parse(res.get(1));
   const names = res.get(2).toJs();

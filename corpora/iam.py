@@ -18,8 +18,17 @@ from pathlib import Path
 
 import numpy as np
 
-UNITS_PER_ARTICLE_UNIT = 40.0  # raw tablet units per article unit (the 2016 model's scale)
-DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "iam-ondb"
+from engine.strokes import RAW_UNITS
+
+from . import SHARED_DATA
+
+DEFAULT_DATA = SHARED_DATA / "iam-ondb"
+DEFAULT_ARCHIVE = DEFAULT_DATA / "lineStrokes-all.tar.xz"
+
+
+def split_file(name: str) -> Path:
+    """Graves' split list ``name`` ("training", "validation", …) in the default data folder."""
+    return DEFAULT_DATA / "splits" / f"{name}_set.txt"
 
 
 @dataclass
@@ -53,7 +62,7 @@ def parse_line_xml(data: bytes) -> np.ndarray:
     pen = np.zeros(len(xy))
     pen[ends] = 1.0
     out = np.empty((len(xy) - 1, 3), dtype=np.float32)
-    out[:, :2] = np.diff(xy, axis=0) / UNITS_PER_ARTICLE_UNIT
+    out[:, :2] = np.diff(xy, axis=0) / RAW_UNITS
     out[:, 2] = pen[1:]
     if not np.all(np.isfinite(out)):
         raise ValueError("non-finite coordinates")
@@ -91,7 +100,7 @@ def load_split(source: str | os.PathLike, split: str | os.PathLike,
     ``source`` is a lineStrokes folder (or its parent), a tar archive of any compression, or a
     pack written by ``pack()`` (``.npz``). A malformed, empty or missing file is skipped and
     counted in ``Dataset.skipped``. Parsed results are cached as .npz in ``cache_dir`` (keyed by
-    source, size and split).
+    source, size and split; :data:`corpora.CACHE` is the project's folder for it).
     """
     source, names = Path(source), _read_split(split)
     if source.suffix == ".npz":
@@ -144,8 +153,8 @@ def _load_cache(path: Path) -> Dataset:
 def pack(source: str | os.PathLike, splits: list, out: str | os.PathLike, progress: bool = True) -> Path:
     """Write the lines of ``splits`` into one small compressed .npz (raw int16 offsets, int8 pen).
 
-    A pack is what travels to a GPU machine (`training/device.sh`): a few MB that load in a
-    second, where parsing the XML archive takes minutes. Never commit or publish one: it is
+    A pack is what travels to a GPU machine (`training/device.sh`): the training and validation
+    splits in ~15 MB that load in a second, where parsing the XML archive takes ~45 s. Never commit or publish one: it is
     IAM-OnDB data under its licence.
     """
     names, lines = [], []
@@ -155,7 +164,7 @@ def pack(source: str | os.PathLike, splits: list, out: str | os.PathLike, progre
         lines += ds.lines
     seen = dict(zip(names, lines))  # a line in two splits is stored once
     rows = np.concatenate(list(seen.values()))
-    xy = np.rint(rows[:, :2] * UNITS_PER_ARTICLE_UNIT)
+    xy = np.rint(rows[:, :2] * RAW_UNITS)
     if np.abs(xy).max() > np.iinfo(np.int16).max:
         raise ValueError("an offset does not fit int16")
     out = Path(out)
@@ -178,7 +187,7 @@ def _from_pack(path: Path, names: list[str]) -> Dataset:
             continue
         a, b = offsets[i], offsets[i + 1]
         line = np.empty((b - a, 3), np.float32)
-        line[:, :2] = xy[a:b] / UNITS_PER_ARTICLE_UNIT
+        line[:, :2] = xy[a:b] / RAW_UNITS
         line[:, 2] = pen[a:b]
         ds.names.append(n)
         ds.lines.append(line)
@@ -188,12 +197,11 @@ def _from_pack(path: Path, names: list[str]) -> Dataset:
 if __name__ == "__main__":
     import argparse
 
-    ap = argparse.ArgumentParser(description="python -m training.data pack OUT.npz: pack splits for a GPU machine")
+    ap = argparse.ArgumentParser(description="python -m corpora.iam pack OUT.npz: pack splits for a GPU machine")
     ap.add_argument("command", choices=["pack"])
     ap.add_argument("out")
-    ap.add_argument("--data", default=str(DEFAULT_DATA / "lineStrokes-all.tar.xz"))
-    ap.add_argument("--splits", nargs="+", default=[str(DEFAULT_DATA / "splits" / f"{n}_set.txt")
-                                                    for n in ("training", "validation")])
+    ap.add_argument("--data", default=str(DEFAULT_ARCHIVE))
+    ap.add_argument("--splits", nargs="+", default=[str(split_file(n)) for n in ("training", "validation")])
     a = ap.parse_args()
     path = pack(a.data, a.splits, a.out)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")

@@ -1,10 +1,12 @@
-"""The worker's side of the figure protocol: one Python entry point, ``handle``, for every request.
+"""The worker protocol, Python side: one entry point, ``handle``, for every request of the figures.
 
 The Web Worker (article/runtime/worker.js) calls ``init(weights_bytes)`` once, then
 ``handle(type, payload)`` for each request. ``handle`` returns an iterator of ``(kind, data)`` pairs,
 ``kind`` "progress" or "result" (the last one), so long work can stream and be cancelled between
-items. Strokes arrive and leave as flat float32 arrays (T × 3) in article units. Any ValueError
-becomes an ``error`` reply carrying its sentence; the worker never dies on bad input.
+items. Strokes arrive and leave as flat float32 arrays (T × 3) in article units. Each handler
+checks its whole request once, before any model work (the temperature is required: the figure's
+settings carry it); any ValueError becomes an ``error`` reply carrying its sentence; the worker
+never dies on bad input.
 
 Request types and their payloads (see README, "Worker protocol"):
 - ``continue``: session, append (new rows, flat), reset, n, temperature, seed
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import activations, feed, generate, load_model, nll
+from .api import activations, feed, generate, load_model, nll
 from .model import Model
 from .sampling import check_temperature
 from .strokes import validate
@@ -79,7 +81,7 @@ def _state(session: str, reset: bool):
 
 
 def handle_continue(p: dict):
-    session, t = str(p.get("session", "default")), check_temperature(p.get("temperature", 0.35))
+    session, t = str(p.get("session", "default")), check_temperature(p.get("temperature"))
     n, seed = _count(p.get("n", 20), "n"), _seed(p.get("seed"))
     rows = strokes_from(p.get("append"), "append", allow_empty=True)
     state = _state(session, bool(p.get("reset")))
@@ -92,7 +94,7 @@ def handle_continue(p: dict):
 
 
 def handle_generate(p: dict):
-    session, t = str(p.get("session", "default")), check_temperature(p.get("temperature", 0.6))
+    session, t = str(p.get("session", "default")), check_temperature(p.get("temperature"))
     n, seed = _count(p.get("n", 50), "n"), _seed(p.get("seed"))
     points, _sessions[session] = generate(_model, n, t, seed, _state(session, bool(p.get("reset"))))
     yield "result", {"strokes": flat(points)}
@@ -105,10 +107,10 @@ def handle_paths(p: dict):
     n_paths, steps = _count(p.get("n_paths", 50), "n_paths", 1, 200), _count(p.get("steps", 4), "steps", 1, 16)
     start = _count(p.get("start", 0), "start", 0, len(x) - 1)
     stride = _count(p.get("stride", 1), "stride", 1, 64)
+    t, seed = check_temperature(p.get("temperature")), _seed(p.get("seed"))
     per_reply = max(1, 16 // steps)  # a few points per message: smooth drawing, little overhead
     batch = []
-    for item in iter_possible_paths(_model, x, n_paths, steps, p.get("temperature", 0.5), _seed(p.get("seed")),
-                                    start=start, stride=stride):
+    for item in iter_possible_paths(_model, x, n_paths, steps, t, seed, start=start, stride=stride):
         batch.append(item)
         if len(batch) == per_reply or item.index + stride > len(x) - 1:
             yield "progress", {"first": batch[0].index, "stride": stride, "count": len(batch),

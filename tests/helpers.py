@@ -1,0 +1,67 @@
+"""Helpers several test files use: small random models and lines, IAM-OnDB-like XML, and readers of
+the 2016 article's data formats (only the tests read those; the engine reads the 2016 weights)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from engine import strokes as S
+from engine import weights as W
+
+
+def random_weights(hidden=8, mixtures=3, seed=0, **meta) -> W.Weights:
+    rng = np.random.default_rng(seed)
+    return W.Weights(rng.normal(0, 0.5, (3 + hidden, 4 * hidden)), rng.normal(0, 0.1, 4 * hidden),
+                     rng.normal(0, 0.5, (hidden, 1 + 6 * mixtures)), rng.normal(0, 0.1, 1 + 6 * mixtures),
+                     dict(meta))
+
+
+def random_line(n=40, seed=1):
+    rng = np.random.default_rng(seed)
+    x = np.zeros((n, 3))
+    x[:, :2] = rng.normal(0, 1, (n, 2))
+    x[rng.random(n) < 0.1, 2] = 1
+    return x
+
+
+def from_2016_raw(rows) -> np.ndarray:
+    """The 2016 article's raw line form (integer tablet offsets, first row the absolute start) → strokes."""
+    arr = S.validate(rows, max_points=None, name="2016 raw strokes")
+    if len(arr) < 2:
+        raise ValueError("2016 raw strokes: need the start row and at least one offset")
+    out = arr[1:].copy()
+    out[:, :2] /= S.RAW_UNITS
+    return S.validate(out, max_points=None)
+
+
+def line_xml(strokes) -> bytes:
+    """An IAM-OnDB lineStrokes document holding ``strokes`` (lists of raw (x, y) points)."""
+    body = "".join("<Stroke>" + "".join(f'<Point x="{x}" y="{y}" time="0"/>' for x, y in s) + "</Stroke>"
+                   for s in strokes)
+    return f'<?xml version="1.0"?><WhiteboardCaptureSession><StrokeSet>{body}</StrokeSet></WhiteboardCaptureSession>'.encode()
+
+
+def wavy(seed, n=60):
+    """Two strokes of a wavy line in raw tablet units."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    x, y = 1000 + 12 * t, 500 + 60 * np.sin(t / 3 + seed) + rng.normal(0, 2, n)
+    return [list(zip(x[:n // 2].astype(int), y[:n // 2].astype(int))), list(zip(x[n // 2:].astype(int), y[n // 2:].astype(int)))]
+
+
+def make_corpus(folder: Path) -> Path:
+    """A lineStrokes folder of 12 good lines, one truncated and one empty file, plus split lists
+    train.txt (10 good, 2 bad) and val.txt (2 good)."""
+    names = []
+    for i in range(12):
+        name = f"lineStrokes/a01/a01-000/a01-000u-{i:02d}.xml"
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(line_xml(wavy(i)))
+        names.append(name)
+    (folder / "lineStrokes/a01/a01-000/bad-truncated.xml").write_bytes(line_xml(wavy(99))[:150])
+    (folder / "lineStrokes/a01/a01-000/bad-empty.xml").write_bytes(b"")
+    bad = ["lineStrokes/a01/a01-000/bad-truncated.xml", "lineStrokes/a01/a01-000/bad-empty.xml"]
+    (folder / "train.txt").write_text("\n".join(names[:10] + bad) + "\n")
+    (folder / "val.txt").write_text("\n".join(names[10:]) + "\n")
+    return folder
