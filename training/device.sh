@@ -1,28 +1,42 @@
 #!/usr/bin/env bash
-# Continue training on a lent GPU (the `device` tool), in one call, one or several configurations
-# side by side (one GPU runs a few of these small LSTMs at once: each process is mostly bound by
-# kernel launches, so three in parallel cost far less than three in a row).
-# The data does not travel with the checkout, so first, here (the pack is IAM-OnDB data: .data/ is
-# ignored, never commit it):
-#   grep -qx /.data/ .git/info/exclude || echo /.data/ >> .git/info/exclude
-#   python -m training.data pack .data/iam.npz && cp ../shared/data/iam-ondb/splits/{training,validation}_set.txt .data/
-# then: run(command='bash training/device.sh 8 "--lr 1e-3 --dropout 0.2" "--lr 1e-3 --dropout 0.3"',
-#           carry=[".data"], timeout_s=600)
-# Arguments: minutes of training (the cosine schedule spans exactly that wall time, --time-schedule,
-# so each run ends annealed whatever the GPU's throughput), then one quoted string of
-# training.train options per configuration (default "--batch 128 --lr 2e-3"). Every configuration
-# resumes from training/checkpoint.pt and keeps its best validation epoch.
-# Measured on an H200 (session 2): 1.8 M points/s at batch 128 for one run, an epoch every ~4 s;
-# without regularisation validation peaked at -1.600 after ~45 epochs and then overfitted (train
-# -1.75, validation back to -1.56), so a longer run needs --dropout/--augment, not more minutes.
-# Back in $OUT: checkpoint-N.pt per configuration N = 1, 2, … (its best validation epoch, or the
-# starting checkpoint unchanged if it never beat it, then its output layer refit: copy the best to
-# training/checkpoint.pt, then export), and logs.tar with train-N.log and curve-N.json. Leave a
-# minute or two of timeout_s past MINUTES for the refits.
+# Continue training on a CUDA machine: one or several configurations side by side, each resumed
+# from training/checkpoint.pt, then each result's output layer refit (training/refit.py).
+#
+# Usage, from the repository root:
+#   bash training/device.sh MINUTES ["OPTIONS" ["OPTIONS" ...]]
+# e.g.
+#   bash training/device.sh 8 "--batch 128 --lr 1e-3 --drop-rests --dropout 0.3 --augment 0.3" \
+#                             "--batch 128 --lr 1e-3 --drop-rests --dropout 0.3 --augment 0.4"
+#
+# MINUTES: wall time of training. With --time-schedule the cosine schedule spans exactly that
+# time, so each run ends annealed whatever the machine's throughput. Allow a minute or two more
+# for the refits that follow. Each quoted OPTIONS string is one configuration of training.train
+# options (default "--batch 128 --lr 2e-3"). One GPU runs a few of these small LSTMs at once: each
+# process is mostly bound by kernel launches, so three side by side cost far less than three in a
+# row (on an H200: 1.8 M points/s for one run at batch 128, ~0.8 M each for three).
+#
+# Needs the [train] extra and the packed data in .data/ (IAM-OnDB data under its licence, never
+# committed: .gitignore lists .data/). On a
+# machine with the raw data (corpora.SHARED_DATA, by default ../shared/data/):
+#   python -m corpora.iam pack .data/iam.npz
+#   cp ../shared/data/iam-ondb/splits/{training,validation}_set.txt .data/
+# then copy the checkout with .data/ to the CUDA machine.
+#
+# Output, in $OUT_DIR (default: $OUT when set, else runs-out/):
+#   checkpoint-N.pt  per configuration N = 1, 2, …: its best validation epoch (or the starting
+#                    checkpoint unchanged if it never beat it), then its output layer refit;
+#   logs.tar         train-N.log (training and refit output) and curve-N.json per configuration.
+# To adopt one: copy it to training/checkpoint.pt, then `python -m training.export --evaluate`
+# and `python -m training.card` (see training/README.md).
 set -euo pipefail
 MINUTES=${1:-8}
 shift || true
 [ $# -gt 0 ] || set -- "--batch 128 --lr 2e-3"
+OUT_DIR=${OUT_DIR:-${OUT:-runs-out}}
+mkdir -p "$OUT_DIR"
+for f in .data/iam.npz .data/training_set.txt .data/validation_set.txt training/checkpoint.pt; do
+  [ -f "$f" ] || { echo "missing $f (run from the repository root; see the comments at the top)" >&2; exit 2; }
+done
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 LOGS=$(mktemp -d)
 THREADS=$(( $(nproc) / $# > 1 ? $(nproc) / $# : 1 ))
@@ -30,14 +44,14 @@ n=0
 pids=()
 for config in "$@"; do
   n=$((n + 1))
-  RUN=$(mktemp -d)  # fresh each call: a warm machine keeps /tmp, and --resume would pick up the last run
-  cp training/checkpoint.pt "$OUT/checkpoint-$n.pt"
+  RUN=$(mktemp -d)  # fresh each call: a reused machine keeps /tmp, and --resume would pick up the last run
+  cp training/checkpoint.pt "$OUT_DIR/checkpoint-$n.pt"
   echo "[$n] $config" | tee "$LOGS/train-$n.log"
   # shellcheck disable=SC2086  # each configuration is a list of options
   (PYTHONUNBUFFERED=1 python3 -m training.train --resume --quiet --time-schedule --epochs 100000 \
     --data .data/iam.npz --train-split .data/training_set.txt --val-split .data/validation_set.txt \
     --max-minutes "$MINUTES" --eval-every 4 --threads "$THREADS" $config \
-    --run-dir "$RUN" --compact "$OUT/checkpoint-$n.pt" 2>&1 | sed -u "s/^/[$n] /" | tee -a "$LOGS/train-$n.log" \
+    --run-dir "$RUN" --compact "$OUT_DIR/checkpoint-$n.pt" 2>&1 | sed -u "s/^/[$n] /" | tee -a "$LOGS/train-$n.log" \
     && rc=0 || rc=$?
    cp "$RUN/curve.json" "$LOGS/curve-$n.json" || true
    exit $rc) &
@@ -46,11 +60,12 @@ done
 status=0
 for pid in "${pids[@]}"; do wait "$pid" || status=$?; done
 # Then each result's output layer is refit to its cells' exact outputs, one after another
-# (training/refit.py: ~6.7 GB of memory each; on CPU here it takes ~6 min, so do it on the loan).
+# (~6.7 GB of memory each; CUDA when present, ~6 min on 2 CPU threads).
 for i in $(seq 1 "$n"); do
-  (PYTHONUNBUFFERED=1 python3 -m training.refit --quiet --checkpoint "$OUT/checkpoint-$i.pt" --threads "$(nproc)" \
+  (PYTHONUNBUFFERED=1 python3 -m training.refit --quiet --checkpoint "$OUT_DIR/checkpoint-$i.pt" --threads "$(nproc)" \
     --data .data/iam.npz --train-split .data/training_set.txt --val-split .data/validation_set.txt \
     2>&1 | sed -u "s/^/[$i refit] /" | tee -a "$LOGS/train-$i.log") || status=$?
 done
-tar -cf "$OUT/logs.tar" -C "$LOGS" .
+tar -cf "$OUT_DIR/logs.tar" -C "$LOGS" .
+echo "results in $OUT_DIR/"
 exit $status
