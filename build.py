@@ -5,7 +5,7 @@
     python build.py serve [--port 8000]   # build, then serve on 127.0.0.1 and print the URL
     python build.py clean
 Options: --out DIR, --weights PATH (project or 2016 format), --pyodide DIR, --samples PATH,
---base-url /repo-name/ (for a sub-path host such as GitHub Pages).
+--base-url /repo-name/ (for a sub-path host such as GitHub Pages), --repository URL.
 """
 from __future__ import annotations
 
@@ -35,6 +35,8 @@ def parse_args(argv=None):
     p.add_argument("--pyodide", default=None, help="a Pyodide 0.27.7 distribution folder to copy from")
     p.add_argument("--samples", default=None, help="human lines you may publish: IAM-OnDB lineStrokes folder or archive")
     p.add_argument("--base-url", default="", help="absolute path the site is served under, e.g. /repo-name/")
+    p.add_argument("--repository", default=None, help="the source repository's URL, linked from the page "
+                                                        "(default: the front matter's repository)")
     p.add_argument("--port", type=int, default=8000)
     return p.parse_args(argv)
 
@@ -48,6 +50,8 @@ def build(args) -> Path:
     card = json.loads(CARD.read_text())
     claims = json.loads(CLAIMS.read_text()) if CLAIMS.exists() else {}
     article = load_article(ARTICLE, kinds, card, claims)
+    if args.repository is not None:
+        article.meta["repository"] = args.repository
     weights_bytes, model = load_weights(args.weights)
     human = None
     if args.samples:

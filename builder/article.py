@@ -79,9 +79,10 @@ def load_article(folder: Path, known_figures: set[str], card: dict, claims: dict
     md = markdown.Markdown(extensions=["footnotes", "tables", "toc"], extension_configs={"footnotes": {"BACKLINK_TEXT": "↩"}})
     body_html = md.convert(main)
     body_html, notes = _take_footnotes(body_html)
-    for i, fig in enumerate(figures):
+    appendix_html = markdown.markdown(appendix, extensions=["tables", "toc"])
+    for i, fig in enumerate(figures):  # a figure may stand in the body or in the appendix
         body_html = body_html.replace(f"<p>FIGURE{i}PLACEHOLDER</p>", f"<!--figure:{fig.id}-->")
-    appendix_html = markdown.markdown(appendix, extensions=["tables"])
+        appendix_html = appendix_html.replace(f"<p>FIGURE{i}PLACEHOLDER</p>", f"<!--figure:{fig.id}-->")
     return Article(meta, body_html, appendix_html, figures, notes, cites.references(), bibtex_for(meta))
 
 

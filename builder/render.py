@@ -19,12 +19,13 @@ def render_page(article_dir: Path, article: Article, frames: dict, base_url: str
     """The whole page. ``page_config``: the values the runtime JS shares with the build (pixels per
     unit, the heatmap palette, Pyodide's files), written once into the page as JSON."""
     env = environment(article_dir)
-    body = article.body_html
+    body, appendix = article.body_html, article.appendix_html
     for fig in article.figures:
         html = env.get_template(f"figures/{fig.kind}/figure.html.j2").render(
             fig=fig, frame=frames[fig.id], config=json.dumps(fig.settings, sort_keys=True))
         body = body.replace(f"<!--figure:{fig.id}-->", html)
+        appendix = appendix.replace(f"<!--figure:{fig.id}-->", html)
     return env.get_template("templates/index.html.j2").render(
-        meta=article.meta, body=body, article=article, base=base_url, site=site_info,
+        meta=article.meta, body=body, appendix=appendix, article=article, base=base_url, site=site_info,
         page_config=json.dumps(page_config, sort_keys=True, separators=(",", ":")).replace("</", "<\\/"),
         figure_kinds=sorted({f.kind for f in article.figures}))
