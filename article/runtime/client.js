@@ -7,6 +7,7 @@
 // Requests {id, type, ...}; replies {id, type: "progress" | "result" | "error", ...}; cancel by
 // id. Strokes travel as flat Float32Arrays (T × 3: dx, dy, pen_lift) in article units. An error
 // reply rejects the promise with an Error whose message is one short sentence.
+import { PYODIDE_FILES } from "./config.js";
 
 const STALL_MS = 20000; // a helper silent this long on a paths request is given up
 
@@ -43,7 +44,8 @@ export class ModelClient extends EventTarget {
       if (this.status === "ready" && this.onCrash) this.onCrash();
       else this._fail("the model stopped unexpectedly");
     };
-    const job = this._send("init", { base: new URL(".", base).href });
+    // the worker cannot read the page: it gets the Pyodide files to check from here
+    const job = this._send("init", { base: new URL(".", base).href, pyodideFiles: PYODIDE_FILES });
     job.promise.then((r) => {
       this.info = r.info;
       this._setStatus("ready");
@@ -185,71 +187,4 @@ export function flatten(rows) {
   const out = new Float32Array(rows.length * 3);
   rows.forEach((r, i) => out.set(r, i * 3));
   return out;
-}
-
-export const PX_PER_UNIT = 18; // CSS px per article unit (the 2016 page's scale)
-
-export function prefersReducedMotion() {
-  return window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
-}
-
-// Static frame → "loading" → live, for one figure root. `onReady` builds the live figure.
-export function attachFigure(root, onReady) {
-  const status = root.querySelector(".status");
-  const say = (text) => { if (status) status.textContent = text; };
-  if (model.status !== "ready") say("Loading the model…");
-  model.ready.then(() => {
-    say("");
-    root.querySelector(".frame.static")?.setAttribute("hidden", "");
-    root.querySelector(".live")?.removeAttribute("hidden");
-    root.dataset.live = "true";
-    onReady({ say });
-  }, (err) => {
-    say(`The live figure could not start (${err.message}); the picture shows what the model wrote when this page was built.`);
-  });
-  return say;
-}
-
-// A canvas sized to its CSS box and the device's pixel ratio; calls draw() after every resize.
-export function fitCanvas(canvas, draw) {
-  const fit = () => {
-    const r = canvas.getBoundingClientRect();
-    const dpr = window.devicePixelRatio || 1;
-    canvas.width = Math.max(1, Math.round(r.width * dpr));
-    canvas.height = Math.max(1, Math.round(r.height * dpr));
-    const ctx = canvas.getContext("2d");
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    draw(ctx, r.width, r.height);
-  };
-  new ResizeObserver(fit).observe(canvas);
-  fit();
-}
-
-// Absolute points of a line (flat T × 3) and the scale (≤ PX_PER_UNIT) and offset that fit it in
-// a w × h box with a margin, centred vertically and, if `centre`, horizontally.
-export function fitLine(flat, w, h, margin, centre) {
-  const n = flat.length / 3, xs = new Float32Array(n), ys = new Float32Array(n);
-  let x = 0, y = 0;
-  for (let i = 0; i < n; i++) { x += flat[3 * i]; y += flat[3 * i + 1]; xs[i] = x; ys[i] = y; }
-  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  const s = Math.min(PX_PER_UNIT, (w - 2 * margin) / Math.max(1e-6, x1 - x0), (h - 2 * margin) / Math.max(1e-6, y1 - y0));
-  const ox = margin - x0 * s + (centre ? ((w - 2 * margin) - (x1 - x0) * s) / 2 : 0);
-  return { xs, ys, s, ox, oy: h / 2 - ((y0 + y1) / 2) * s };
-}
-
-// Draw strokes (flat T × 3, article units) from an origin {x, y, penUp} in CSS px; returns the end
-// point. With penUp (the pen lifted at the origin) the first offset is a jump to the next stroke
-// and is not drawn.
-export function drawStrokes(ctx, flat, origin, start = 0, end = flat.length / 3, scale = PX_PER_UNIT) {
-  let x = origin.x, y = origin.y, penUp = Boolean(origin.penUp);
-  ctx.beginPath();
-  ctx.moveTo(x, y);
-  for (let i = start; i < end; i++) {
-    x += flat[3 * i] * scale;
-    y += flat[3 * i + 1] * scale;
-    if (penUp) ctx.moveTo(x, y); else ctx.lineTo(x, y);
-    penUp = flat[3 * i + 2] > 0.5;
-  }
-  ctx.stroke();
-  return { x, y, penUp };
 }

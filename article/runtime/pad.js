@@ -1,10 +1,14 @@
 // A writing pad: pointer input (mouse, pen, touch) on a canvas → model rows [dx, dy, pen_lift].
 // A point is kept each time the pointer has moved MIN_SPACING px; the newest point is held back
 // until the next one arrives or the pen lifts, so its pen_lift is right when the model sees it.
-import { PX_PER_UNIT, fitCanvas } from "./client.js";
+// PadSession (below) keeps a model session in step with what a pad holds.
+import { model, flatten } from "./client.js";
+import { PX_PER_UNIT } from "./config.js";
+import { fitCanvas, clearCanvas, inkStyle } from "./draw.js";
 
 export const MIN_SPACING = 5.5; // px (the 2016 page's value)
 export const MAX_ROWS = 20000; // the engine's limit on a line
+const SESSION_CHUNK = 400; // rows a PadSession sends per request
 
 // The latest writing from any pad on the page (figures that offer "your writing" read it).
 export const latestWriting = { rows: [], source: null };
@@ -39,8 +43,7 @@ export class WritingPad extends EventTarget {
     this.last = null;
     this.full = false;
     this.drawing = false;
-    const ctx = this.canvas.getContext("2d");
-    ctx.save(); ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.clearRect(0, 0, this.canvas.width, this.canvas.height); ctx.restore();
+    clearCanvas(this.canvas);
     this._changed();
   }
 
@@ -107,8 +110,7 @@ export class WritingPad extends EventTarget {
     this._commit();
     const row = last ? [(p.x - last.x) / this.scale, (p.y - last.y) / this.scale, 0] : [0, 0, 0];
     this.held = { row, p };
-    const ctx = this.canvas.getContext("2d");
-    this._style(ctx);
+    const ctx = inkStyle(this.canvas.getContext("2d"), this.lineWidth);
     ctx.beginPath();
     if (newStroke || !last) { this.strokes.push([p]); ctx.moveTo(p.x, p.y); ctx.lineTo(p.x + 0.1, p.y); }
     else { this.strokes[this.strokes.length - 1].push(p); ctx.moveTo(last.x, last.y); ctx.lineTo(p.x, p.y); }
@@ -130,17 +132,53 @@ export class WritingPad extends EventTarget {
     this.dispatchEvent(new Event("change"));
   }
 
-  _style(ctx) {
-    ctx.lineWidth = this.lineWidth; ctx.lineCap = ctx.lineJoin = "round"; ctx.strokeStyle = "#222";
-  }
-
   _redraw(ctx) {
-    this._style(ctx);
+    inkStyle(ctx, this.lineWidth);
     for (const s of this.strokes) {
       ctx.beginPath();
       s.forEach((p, i) => (i ? ctx.lineTo(p.x, p.y) : ctx.moveTo(p.x, p.y)));
       if (s.length === 1) ctx.lineTo(s[0].x + 0.1, s[0].y);
       ctx.stroke();
     }
+  }
+}
+
+// A model session that follows a pad: each request carries the rows the session has not seen yet
+// (at most SESSION_CHUNK, so a huge drawing never blocks the worker long), from a fresh state after
+// restart() (the pad was cleared) or a failed request. One request at a time (`busy`).
+export class PadSession {
+  constructor(pad, session) {
+    this.pad = pad;
+    this.session = session;
+    this.drawing = 0; // one per restart: replies to an earlier drawing are dropped
+    this.busy = false;
+    this.restart();
+  }
+
+  restart() {
+    this.sent = 0; // rows the session has seen
+    this.reset = true;
+    this.drawing++;
+  }
+
+  get behind() { return this.sent < this.pad.rows.length; }
+
+  // model.request(type) with the rows not sent yet and `payload`: the reply, or null when the pad
+  // was cleared meanwhile; a failure rejects (with the model's Error) when it is this drawing's.
+  request(type, payload) {
+    const append = this.pad.rows.slice(this.sent, this.sent + SESSION_CHUNK);
+    const upto = this.sent + append.length, drawing = this.drawing;
+    this.busy = true;
+    const job = model.request(type, { session: this.session, append: flatten(append), reset: this.reset, ...payload });
+    this.reset = false;
+    return job.promise.then((reply) => {
+      if (drawing !== this.drawing) return null;
+      this.sent = upto;
+      return reply;
+    }, (err) => {
+      if (drawing !== this.drawing) return null;
+      this.sent = 0; this.reset = true; // resynchronise from the start of the drawing
+      throw err;
+    }).finally(() => { this.busy = false; });
   }
 }

@@ -1,8 +1,9 @@
 // The lines a figure's sample picker offers: generated at build time, a straight line, human lines
-// when the build had --samples, and the reader's own writing (handled by the figure).
+// when the build had --samples, and the reader's own writing; and the build's cell data.
 import { flatten } from "./client.js";
+import { WritingPad, latestWriting } from "./pad.js";
 
-let generated = null;
+let generated = null, cells = null;
 
 // The lines the model wrote at build time, as flat Float32Arrays (fetched once per page).
 export function generatedLines() {
@@ -28,6 +29,49 @@ export function fillPicker(select, samples, start) {
   select.add(new Option("Your writing", "own"));
   const human = samples.findIndex((s) => s.human);
   select.value = start === "human" ? (human >= 0 ? String(human) : "own") : "0";
+}
+
+// A figure's sample picker (select.sample) with its own pad for "Your writing" (in .own, shown only
+// while that is chosen); onChange(event) after the reader picks a line, presses "use" or clears the
+// pad. `sample`: the option to open on, if the picker has it. line(): the chosen line (flat), or for
+// "Your writing" the pad's (else the latest from any pad), null while that has fewer than 2 points.
+export function linePicker(root, samples, { start, sample }, onChange) {
+  const select = root.querySelector("select.sample");
+  const own = root.querySelector(".own");
+  const pad = new WritingPad(own.querySelector("canvas.write"));
+  fillPicker(select, samples, start);
+  if (sample !== undefined && [...select.options].some((o) => o.value === String(sample))) select.value = String(sample);
+  select.addEventListener("change", onChange);
+  root.querySelector("button.use").addEventListener("click", onChange);
+  root.querySelector("button.clear-own").addEventListener("click", () => { pad.clear(); onChange(); });
+  return {
+    pad,
+    get value() { return select.value; },
+    line() {
+      own.hidden = select.value !== "own";
+      if (select.value !== "own") return samples[Number(select.value)].strokes;
+      const rows = pad.rows.length ? pad.rows : latestWriting.rows;
+      return rows.length > 1 ? flatten(rows) : null;
+    },
+  };
+}
+
+// "Write a sample for me": Clear, then the pad writes a generated line as if drawn (the next line
+// on each press if `cycle`, counted in data-samples; else the first).
+export function offerSamples(root, pad, { cycle = false } = {}) {
+  root.querySelector("button.sample").addEventListener("click", async () => {
+    const lines = await generatedLines();
+    const k = cycle ? Number(root.dataset.samples || 0) : 0;
+    if (cycle) root.dataset.samples = String(k + 1);
+    root.querySelector("button.clear").click();
+    pad.writeLine(lines[k % lines.length]);
+  });
+}
+
+// The build's cell data (data/cells.json: the t-SNE order and sign of each cell), fetched once.
+export function loadCells() {
+  cells = cells || fetch(new URL("data/cells.json", document.baseURI)).then((r) => r.json());
+  return cells;
 }
 
 function straightLine() {

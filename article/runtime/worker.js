@@ -4,7 +4,6 @@
 /* global importScripts, loadPyodide */
 "use strict";
 
-const PYODIDE_FILES = ["pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"];
 let py = null;
 let glue = null;
 let booting = null;
@@ -33,8 +32,9 @@ async function boot(msg) {
   const lap = (name) => { const now = performance.now(); timings[name] = Math.round(now - mark); mark = now; };
   if (typeof WebAssembly !== "object") throw new Error("this browser cannot run WebAssembly");
   await stage("the Python runtime (Pyodide) is missing from this site", async () => {
-    // Pyodide's loader can hang on a missing file instead of failing: check them first
-    const heads = await Promise.all(PYODIDE_FILES.map((f) => fetch(new URL(`pyodide/${f}`, base), { method: "HEAD" })));
+    // Pyodide's loader can hang on a missing file instead of failing: check them first (the init
+    // message lists them, from the page config)
+    const heads = await Promise.all(msg.pyodideFiles.map((f) => fetch(new URL(`pyodide/${f}`, base), { method: "HEAD" })));
     if (heads.some((r) => !r.ok)) throw new Error("missing");
     importScripts(new URL("pyodide/pyodide.js", base).href);
   });

@@ -78,8 +78,33 @@ def frames_painted(page, ms: int = 1000) -> int:
     })""", ms)
 
 
+def wait_frames(page, n: int) -> None:
+    """Wait until the page has painted ``n`` more animation frames (the figures draw once a frame)."""
+    page.evaluate("""(n) => new Promise((done) => {
+        const tick = () => (--n > 0 ? requestAnimationFrame(tick) : done());
+        requestAnimationFrame(tick);
+    })""", n)
+
+
+def canvas_ink(page, selector: str) -> int:
+    """How many pixels of a canvas hold something (alpha > 0): what a figure has drawn there."""
+    return page.evaluate("""(selector) => {
+        const c = document.querySelector(selector);
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] > 0; return n; }""", selector)
+
+
+# True once every figure canvas (the console's pictures aside) has the bitmap size of its CSS box:
+# runtime/draw.js fitCanvas has followed the latest layout.
+CANVASES_FITTED = """() => [...document.querySelectorAll('figure canvas:not(.shown)')].every((c) => {
+    const r = c.getBoundingClientRect();
+    return c.width === Math.max(1, Math.round(r.width * devicePixelRatio))
+        && c.height === Math.max(1, Math.round(r.height * devicePixelRatio)); })"""
+
+
 def screenshot(page, folder: str, name: str) -> Path:
-    """A full-page screenshot in pytest-playwright's per-test output folder (test-results/…)."""
+    """A full-page screenshot in pytest-playwright's per-test output folder (test-results/…), for a
+    person to look at; the tests assert on the page itself."""
     path = Path(folder) / name
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)

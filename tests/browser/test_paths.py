@@ -1,19 +1,13 @@
 """fig-paths in Chromium: branches on the default sample, on the reader's writing, and restarts."""
+from .conftest import canvas_ink
 from .test_site import draw_word, fig
-
-
-def branch_pixels(page, fid):
-    return page.evaluate(f"""() => {{
-        const c = document.querySelector('#{fid} canvas.branches');
-        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] > 0; return n; }}""")
 
 
 def test_paths_draw_on_the_default_sample(live_page):
     page = live_page
     page.locator("#fig-paths").scroll_into_view_if_needed()
     page.wait_for_function("Number(document.getElementById('fig-paths').dataset.pointsDone) >= 5", timeout=20000)
-    assert branch_pixels(page, "fig-paths") > 500
+    assert canvas_ink(page, "#fig-paths canvas.branches") > 500
 
 
 def test_paths_on_your_writing(live_page):
@@ -24,7 +18,7 @@ def test_paths_on_your_writing(live_page):
     draw_word(page, f"{root} canvas.write")
     page.locator(f"{root} button.use").click()
     page.wait_for_function("Number(document.getElementById('fig-paths-human').dataset.pointsDone) >= 5", timeout=20000)
-    assert branch_pixels(page, "fig-paths-human") > 500
+    assert canvas_ink(page, "#fig-paths-human canvas.branches") > 500
 
 
 def test_changing_steps_cancels_and_restarts(live_page):

@@ -6,8 +6,15 @@ import numpy as np
 import pytest
 
 import engine
+from builder.frames import PX_PER_UNIT
 
-from .conftest import frames_painted, screenshot
+from .conftest import (
+    CANVASES_FITTED,
+    canvas_ink,
+    frames_painted,
+    screenshot,
+    wait_frames,
+)
 
 
 def draw_word(page, selector="#fig-continue canvas.ink"):
@@ -43,11 +50,7 @@ def test_continue_predicts_clears_and_follows_length(live_page):
     page.wait_for_function("document.getElementById('fig-continue').dataset.lastLength === '120'", timeout=5000)
     page.locator("#fig-continue button.clear").click()
     assert fig(page, "fig-continue", "rows") == 0 and hint.is_visible()
-    ink_pixels = page.evaluate("""() => {
-        const c = document.querySelector('#fig-continue canvas.ink');
-        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] > 0; return n; }""")
-    assert ink_pixels == 0
+    assert canvas_ink(page, "#fig-continue canvas.ink") == 0
 
 
 def test_generate_writes_and_pauses(live_page):
@@ -56,7 +59,7 @@ def test_generate_writes_and_pauses(live_page):
     page.wait_for_function("Number(document.getElementById('fig-generate').dataset.points || 0) > 50", timeout=10000)
     page.locator("#fig-generate button.play").click()  # pause
     paused_at = fig(page, "fig-generate", "points")
-    page.wait_for_timeout(700)
+    wait_frames(page, 40)  # playing, it would draw 2 points a frame
     assert fig(page, "fig-generate", "points") - paused_at <= 2  # at most one frame in flight
     page.locator("#fig-generate button.play").click()
     page.wait_for_function(f"Number(document.getElementById('fig-generate').dataset.points) > {paused_at + 20}", timeout=10000)
@@ -85,15 +88,20 @@ def test_generate_restarts_a_model_stuck_hovering(live_page):
     assert asks.index(True, stuck) - stuck >= 3  # 150 unmoving points (60 a chunk), then the fresh start
 
 
-def test_screenshots_at_desktop_and_phone_width(live_page, output_path):
+def test_writing_and_predictions_show_at_desktop_and_phone_width(live_page, output_path):
     page = live_page
     draw_word(page)
     page.wait_for_function("Number(document.getElementById('fig-continue').dataset.predictions || 0) > 0", timeout=5000)
-    assert screenshot(page, output_path, "site-1280.png").exists()
+    assert canvas_ink(page, "#fig-continue canvas.ink") > 300  # the writing
+    assert canvas_ink(page, "#fig-continue canvas.ghost") > 50  # the model's prediction over it
+    screenshot(page, output_path, "site-1280.png")
     page.set_viewport_size({"width": 390, "height": 844})
-    page.wait_for_timeout(300)
+    page.wait_for_function(CANVASES_FITTED, timeout=5000)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, "horizontal overflow at phone width"
-    assert screenshot(page, output_path, "site-390.png").exists()
+    box = page.locator("#fig-continue canvas.ink").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert canvas_ink(page, "#fig-continue canvas.ink") > 100  # the pad redrew the writing at its new size
+    screenshot(page, output_path, "site-390.png")
 
 
 def test_reads_without_javascript(browser, site_url, site_dir):
@@ -214,30 +222,53 @@ def test_keyboard_reaches_the_model(live_page):
 def test_sub_path_build_serves_from_its_base(browser, tmp_path):
     import http.server
     import threading
+    from urllib.parse import urlparse
 
     import build
     out = tmp_path / "www" / "repo-name"
     build.main(["--out", str(out), "--base-url", "/repo-name/"])
-    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=str(tmp_path / "www"), **k)  # noqa: E731
+    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=str(tmp_path / "www"), **k)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    page = browser.new_context().new_page()
-    page.goto(f"http://127.0.0.1:{server.server_address[1]}/repo-name/")
-    page.wait_for_function("document.documentElement.dataset.model === 'ready'", timeout=60000)
-    server.shutdown()
+    context = browser.new_context()
+    paths, failed, errors = [], [], []
+    context.on("request", lambda r: paths.append(urlparse(r.url).path))  # the model worker's too
+    context.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    context.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{server.server_address[1]}/repo-name/")
+        page.wait_for_function("document.documentElement.dataset.model === 'ready'", timeout=60000)
+        page.wait_for_function("document.getElementById('fig-continue').dataset.live === 'true'", timeout=10000)
+        points = page.evaluate("""async () => {
+            const { model } = await import('./runtime/client.js');
+            return (await model.request('generate', { session: 's', n: 5, temperature: 0.5, seed: 1 }).promise).strokes.length / 3;
+        }""")
+    finally:
+        context.close()
+        server.shutdown()
+    assert points == 5  # the model answers
+    assert not failed and not errors, (failed, errors)
+    outside = [p for p in paths if not p.startswith("/repo-name/")]
+    assert not outside, f"requests outside the base: {outside}"
+    for asset in ("runtime/worker.js", "pyodide/pyodide.asm.wasm", "py/engine.zip", "py/weights.bin", "data/lines.json"):
+        assert f"/repo-name/{asset}" in paths, asset
 
 
 def test_a_prediction_from_a_lifted_pen_does_not_draw_its_jump(guarded, page, site_url):
     page.goto(site_url)
     calls = page.evaluate("""async () => {
-        const { drawStrokes, PX_PER_UNIT } = await import('./runtime/client.js');
+        const { drawStrokes } = await import('./runtime/draw.js');
+        const { PX_PER_UNIT } = await import('./runtime/config.js');
         const log = [];
         const ctx = { beginPath() {}, stroke() {}, moveTo: (x, y) => log.push(['M', x, y]), lineTo: (x, y) => log.push(['L', x, y]) };
         const pts = [5, 0, 0, 1, 0, 1, 2, 0, 0, 1, 0, 0];  // jump, stroke end, jump, draw
         drawStrokes(ctx, pts, { x: 0, y: 0, penUp: true });
-        const lifted = log.splice(0).map((c) => c[0]).join('');
+        const lifted = log.splice(0);
         drawStrokes(ctx, pts, { x: 0, y: 0 });
-        return [lifted, log.map((c) => c[0]).join(''), PX_PER_UNIT];
+        return { lifted, down: log, PX_PER_UNIT };
     }""")
-    assert calls[0] == "MMLML"  # from a lifted pen: move to the landing point, draw, move over the lift, draw
-    assert calls[1] == "MLLML"  # pen down at the origin: the first offset is a stroke
+    assert "".join(c[0] for c in calls["lifted"]) == "MMLML"  # from a lifted pen: move to the landing point, draw, move over the lift, draw
+    assert "".join(c[0] for c in calls["down"]) == "MLLML"  # pen down at the origin: the first offset is a stroke
+    assert calls["PX_PER_UNIT"] == PX_PER_UNIT  # the page config carries the build's scale
+    assert [c[1] for c in calls["lifted"]] == [0, 5 * PX_PER_UNIT, 6 * PX_PER_UNIT, 8 * PX_PER_UNIT, 9 * PX_PER_UNIT]

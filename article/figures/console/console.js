@@ -1,55 +1,36 @@
 // fig-console: Python in the page, on the live model, in a worker of its own (started on first use).
 import { ModelClient, flatten } from "../../runtime/client.js";
+import { goLive, onClick, count } from "../../runtime/figure.js";
 import { latestWriting } from "../../runtime/pad.js";
-import { color } from "../cells/cells.js";
+import { inkStyle, lineBox, drawStrokes, paintHeatmap } from "../../runtime/draw.js";
 
 const TIME_LIMIT_MS = 5000;
 
-export function mount(root, config) {
+export function mount(root) {
   const input = root.querySelector("textarea.code");
   const runBtn = root.querySelector("button.run");
-  const out = root.querySelector(".output");
-  const pics = root.querySelector(".pictures");
   const status = root.querySelector(".status");
-  const examples = JSON.parse(root.querySelector("script.console-examples").textContent);
-  const py = new ModelClient({ announce: false });
-  const history = [];
-  let at = 0, busy = false;
-  root.querySelector(".frame.static")?.setAttribute("hidden", "");
-  root.querySelector(".live").removeAttribute("hidden");
-  root.dataset.live = "true";
-
   const say = (t) => { status.textContent = t; };
+  const py = new ModelClient({ announce: false });
   py.onCrash = () => { say("The console stopped (out of memory?) and restarts; model is loaded again."); py.restart("the console restarted"); };
-
-  for (const ex of examples) {
-    const b = document.createElement("button");
-    b.type = "button"; b.textContent = ex.label; b.className = "example";
-    b.addEventListener("click", () => { input.value = ex.code; run(); });
-    root.querySelector(".examples").append(b);
-  }
+  const history = keepHistory(input, () => run());
+  let busy = false;
+  goLive(root);
+  addExamples(root, (code) => { input.value = code; run(); });
 
   async function run() {
     const code = input.value;
     if (busy || !code.trim()) return;
     busy = true; runBtn.disabled = true;
-    history.push(code); at = history.length;
-    out.textContent = ""; pics.replaceChildren();
+    history.add(code);
+    show(root, null);
     if (py.status === "idle") { say("Starting Python for the console…"); py.start(new URL(".", document.baseURI)); }
     try {
       await py.ready;
       say("Running…");
-      const job = py.request("exec", { code, my_strokes: flatten(latestWriting.rows) });
-      const timer = setTimeout(() => {
-        py.restart(`stopped after ${TIME_LIMIT_MS / 1000} s`);
-        say(`Stopped after ${TIME_LIMIT_MS / 1000} s. The console restarted: model, engine, np and show are defined again; your own variables are gone.`);
-      }, TIME_LIMIT_MS);
-      const r = await job.promise.finally(() => clearTimeout(timer));
-      out.textContent = (r.output || "") + (r.error ? (r.output ? "\n" : "") + r.error : "");
-      out.classList.toggle("has-error", !!r.error);
-      for (let i = 0; i < r.count; i++) pics.append(picture(r[`shown${i}`], r[`shown${i}_meta`]));
+      show(root, await runLimited(py, code, say));
       say("");
-      root.dataset.runs = String(Number(root.dataset.runs || 0) + 1);
+      count(root, "runs");
     } catch (err) {
       if (!/^stopped after/.test(err.message)) say(err.message);
     } finally {
@@ -57,7 +38,44 @@ export function mount(root, config) {
     }
   }
 
-  runBtn.addEventListener("click", run);
+  onClick(root, "button.run", run);
+}
+
+// Run code in the console's worker, restarting it if the code runs past TIME_LIMIT_MS.
+function runLimited(py, code, say) {
+  const job = py.request("exec", { code, my_strokes: flatten(latestWriting.rows) });
+  const timer = setTimeout(() => {
+    py.restart(`stopped after ${TIME_LIMIT_MS / 1000} s`);
+    say(`Stopped after ${TIME_LIMIT_MS / 1000} s. The console restarted: model, engine, np and show are defined again; your own variables are gone.`);
+  }, TIME_LIMIT_MS);
+  return job.promise.finally(() => clearTimeout(timer));
+}
+
+// A run's reply: its output (the error after it, marked), and a picture of each thing it showed;
+// null empties the output while code runs.
+function show(root, r) {
+  const out = root.querySelector(".output"), pics = root.querySelector(".pictures");
+  pics.replaceChildren();
+  if (!r) { out.textContent = ""; return; }
+  out.textContent = (r.output || "") + (r.error ? (r.output ? "\n" : "") + r.error : "");
+  out.classList.toggle("has-error", !!r.error);
+  for (let i = 0; i < (r.count || 0); i++) pics.append(picture(r[`shown${i}`], r[`shown${i}_meta`]));
+}
+
+// A button for each of the build's examples; pressing one runs its code.
+function addExamples(root, run) {
+  for (const ex of JSON.parse(root.querySelector("script.console-examples").textContent)) {
+    const b = document.createElement("button");
+    b.type = "button"; b.textContent = ex.label; b.className = "example";
+    b.addEventListener("click", () => run(ex.code));
+    root.querySelector(".examples").append(b);
+  }
+}
+
+// Enter runs, Shift+Enter a new line; ↑ on the first line and ↓ on the last walk the code run before.
+function keepHistory(input, run) {
+  const history = [];
+  let at = 0;
   input.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); run(); return; }
     const firstLine = !input.value.slice(0, input.selectionStart).includes("\n");
@@ -65,37 +83,24 @@ export function mount(root, config) {
     if (e.key === "ArrowUp" && firstLine && at > 0) { e.preventDefault(); input.value = history[--at]; }
     if (e.key === "ArrowDown" && lastLine && at < history.length) { e.preventDefault(); at++; input.value = history[at] || ""; }
   });
+  return { add(code) { history.push(code); at = history.length; } };
 }
 
+// What show() sent: a line of strokes, drawn at most 12 px per unit in a box of at most 560 × 160
+// px (plus a margin), or an array as a heatmap scaled to its largest magnitude.
 function picture(data, meta) {
   const c = document.createElement("canvas");
   c.className = "shown";
   if (meta.kind === "strokes") {
-    const n = data.length / 3;
-    let x = 0, y = 0, x0 = 0, x1 = 0, y0 = 0, y1 = 0;
-    for (let i = 0; i < n; i++) { x += data[3 * i]; y += data[3 * i + 1]; x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y); }
+    const { x0, x1, y0, y1 } = lineBox(data, true), n = data.length / 3;
     const s = Math.min(12, 560 / Math.max(1e-6, x1 - x0), 160 / Math.max(1e-6, y1 - y0));
     c.width = Math.ceil((x1 - x0) * s + 20); c.height = Math.ceil((y1 - y0) * s + 20);
-    const ctx = c.getContext("2d");
-    ctx.lineWidth = 1.6; ctx.lineCap = ctx.lineJoin = "round"; ctx.strokeStyle = "#222";
-    x = 10 - x0 * s; y = 10 - y0 * s;
-    let up = false;
-    ctx.beginPath(); ctx.moveTo(x, y);
-    for (let i = 0; i < n; i++) {
-      x += data[3 * i] * s; y += data[3 * i + 1] * s;
-      if (up) ctx.moveTo(x, y); else ctx.lineTo(x, y);
-      up = data[3 * i + 2] > 0.5;
-    }
-    ctx.stroke();
+    drawStrokes(inkStyle(c.getContext("2d"), 1.6), data, { x: 10 - x0 * s, y: 10 - y0 * s }, 0, n, s);
     c.setAttribute("aria-label", `A drawing of ${n} points`);
   } else {
-    c.width = meta.cols; c.height = meta.rows;
-    const ctx = c.getContext("2d");
-    const img = ctx.createImageData(meta.cols, meta.rows);
     let m = 1e-9;
     for (const v of data) m = Math.max(m, Math.abs(v));
-    data.forEach((v, i) => { const [r, g, b] = color(v / m); img.data.set([r, g, b, 255], 4 * i); });
-    ctx.putImageData(img, 0, 0);
+    paintHeatmap(c, meta.rows, meta.cols, (r, col) => data[r * meta.cols + col] / m);
     c.classList.add("heatmap");
     c.setAttribute("aria-label", `A heatmap of ${meta.rows} by ${meta.cols} values, scaled to ±${m.toPrecision(3)}`);
   }

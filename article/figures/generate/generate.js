@@ -1,5 +1,7 @@
 // fig-generate: the model writes by itself, line after line, at the chosen Variation.
-import { model, attachFigure, fitCanvas, prefersReducedMotion, PX_PER_UNIT } from "../../runtime/client.js";
+import { model } from "../../runtime/client.js";
+import { attachFigure, playButton, slider, whenVisible, prefersReducedMotion } from "../../runtime/figure.js";
+import { fitCanvas, clearCanvas, inkStyle, drawStrokes } from "../../runtime/draw.js";
 
 const CHUNK = 60; // points asked for per request
 const PER_FRAME = 2; // points drawn per animation frame (~120 points a second)
@@ -9,82 +11,109 @@ const STALL_STEP = 0.05; // article units: a step this short barely moves the pe
 const STALL_POINTS = 150; // this many such steps in a row: the model is stuck hovering, so it restarts
 
 export function mount(root, config) {
-  const canvas = root.querySelector("canvas.ink");
-  const varInput = root.querySelector("input.variation");
-  const playBtn = root.querySelector("button.play");
-  varInput.value = config.variation ?? 0.6;
-  const show = () => { varInput.nextElementSibling.textContent = varInput.value; };
-  show();
-  varInput.addEventListener("input", show);
-
-  let queue = []; // [dx, dy, pen] rows waiting to be drawn
-  let inflight = false, reset = true, seed = 1, visible = true, drawn = 0, still = 0, restarts = 0;
-  let playing = !prefersReducedMotion(); // reduced motion: nothing moves until the reader asks
-  let width = 600, height = 300, line = 0, x = MARGIN, y = 0, baseY = 0, penUp = true, wantNewLine = false, landing = true;
-  const setPlaying = (p) => {
-    playing = p;
-    playBtn.textContent = playing ? "Pause" : "Play";
-    playBtn.setAttribute("aria-pressed", String(playing));
-  };
-  setPlaying(playing);
-
-  fitCanvas(canvas, (ctx, w, h) => { width = w; height = h; newPage(ctx); });
-  function newPage(ctx) {
-    ctx.clearRect(0, 0, width, height);
-    line = 0; startLine();
-  }
-  // A new line does not restart the model: it keeps writing from its state, and the pen lands at
-  // the line's start instead of where the model's jump after the lift would take it.
-  function startLine() {
-    x = MARGIN; y = baseY = MARGIN + LINE_HEIGHT * (line + 0.5); penUp = true;
-    landing = true; wantNewLine = false;
-  }
-
-  new IntersectionObserver((entries) => { visible = entries[0].isIntersecting; }).observe(root);
-  playBtn.addEventListener("click", () => setPlaying(!playing));
-
-  const fetchMore = () => {
-    if (inflight || queue.length > CHUNK / 2) return;
-    inflight = true;
-    const job = model.request("generate", {
-      session: root.id, n: CHUNK, temperature: Number(varInput.value), seed: seed++, reset,
-    });
-    reset = false;
-    const asked = restarts;
-    job.promise.then((r) => {
-      if (asked !== restarts) return; // asked before a restart: the rest of a stuck line
-      for (let i = 0; i < r.strokes.length; i += 3) queue.push([r.strokes[i], r.strokes[i + 1], r.strokes[i + 2]]);
-    }, () => { reset = true; }).finally(() => { inflight = false; });
-  };
+  const variation = slider(root.querySelector("input.variation"), config.variation);
+  const play = playButton(root.querySelector("button.play"), !prefersReducedMotion()); // reduced motion: nothing moves until the reader asks
+  const stream = new Stream(root.id, () => Number(variation.value));
+  const page = new Page(root.querySelector("canvas.ink"));
+  let visible = true, drawn = 0, still = 0;
+  whenVisible(root, (on) => { visible = on; });
 
   function frame() {
-    if (playing && visible) {
-      fetchMore();
-      const ctx = canvas.getContext("2d");
-      ctx.lineWidth = 2; ctx.lineCap = ctx.lineJoin = "round"; ctx.strokeStyle = "#222";
-      for (let k = 0; k < PER_FRAME && queue.length; k++) {
-        const [dx, dy, pen] = queue.shift();
-        const nx = landing ? x : x + dx * PX_PER_UNIT, ny = landing ? y : y + dy * PX_PER_UNIT;
-        landing = false;
-        if (!penUp) { ctx.beginPath(); ctx.moveTo(x, y); ctx.lineTo(nx, ny); ctx.stroke(); }
-        x = nx; y = ny; penUp = pen > 0.5; drawn++;
-        still = Math.hypot(dx, dy) < STALL_STEP ? still + 1 : 0;
+    if (play.playing && visible) {
+      stream.fill();
+      for (let k = 0, row; k < PER_FRAME && (row = stream.next()); k++) {
+        page.write(row); drawn++;
+        still = Math.hypot(row[0], row[1]) < STALL_STEP ? still + 1 : 0;
         if (still >= STALL_POINTS) { // the model hovers in place: a fresh start on a fresh line
-          still = 0; restarts++; reset = true; queue = []; wantNewLine = true; penUp = true;
-          root.dataset.restarts = String(restarts);
+          still = 0; stream.restart(); page.lift();
+          root.dataset.restarts = String(stream.restarts);
         }
-        // A line that reaches the right edge, or drifts most of a line's height up or down, ends at
-        // the next pen lift (at once if it leaves the canvas): the model's lines do wander.
-        if (x > width - MARGIN || Math.abs(y - baseY) > 0.8 * LINE_HEIGHT) wantNewLine = true;
-        if (wantNewLine && (penUp || x > width || y < 0 || y > height)) { // finish the letter, then a fresh line
-          line++;
-          if (MARGIN + LINE_HEIGHT * (line + 1) > height) newPage(ctx); else startLine();
-          break;
-        }
+        if (page.endLine()) break;
       }
       root.dataset.points = String(drawn);
     }
     requestAnimationFrame(frame);
   }
   attachFigure(root, () => requestAnimationFrame(frame));
+}
+
+// The model's endless line, asked for CHUNK points at a time ahead of the pen.
+class Stream {
+  constructor(session, temperature) {
+    this.session = session;
+    this.temperature = temperature;
+    this.queue = []; // [dx, dy, pen] rows waiting to be drawn
+    this.inflight = false;
+    this.reset = true;
+    this.seed = 1;
+    this.restarts = 0;
+  }
+
+  fill() {
+    if (this.inflight || this.queue.length > CHUNK / 2) return;
+    this.inflight = true;
+    const job = model.request("generate", {
+      session: this.session, n: CHUNK, temperature: this.temperature(), seed: this.seed++, reset: this.reset,
+    });
+    this.reset = false;
+    const asked = this.restarts;
+    job.promise.then((r) => {
+      if (asked !== this.restarts) return; // asked before a restart: the rest of a stuck line
+      for (let i = 0; i < r.strokes.length; i += 3) this.queue.push(r.strokes.subarray(i, i + 3));
+    }, () => { this.reset = true; }).finally(() => { this.inflight = false; });
+  }
+
+  next() { return this.queue.shift(); }
+
+  // A fresh start of the model: the points already asked for are dropped.
+  restart() {
+    this.restarts++;
+    this.reset = true;
+    this.queue = [];
+  }
+}
+
+// The canvas as a page of lines: the pen writes each point where the model moves it, and a line
+// that runs out of room ends at the next pen lift, the next line starting at the left margin; a
+// full page starts over (as does a resize). A new line does not restart the model: it keeps
+// writing from its state, and the pen lands at the line's start instead of where the model's jump
+// after the lift would take it.
+class Page {
+  constructor(canvas) {
+    this.canvas = canvas;
+    fitCanvas(canvas, (ctx, w, h) => { this.width = w; this.height = h; this.newPage(); });
+  }
+
+  newPage() {
+    clearCanvas(this.canvas);
+    this.line = 0;
+    this.startLine();
+  }
+
+  startLine() {
+    this.x = MARGIN; this.y = this.baseY = MARGIN + LINE_HEIGHT * (this.line + 0.5);
+    this.penUp = true; this.landing = true; this.wantNewLine = false;
+  }
+
+  // One row [dx, dy, pen] of the model's line.
+  write(row) {
+    if (this.landing) { this.landing = false; this.penUp = row[2] > 0.5; } // the pen stays at the line's start
+    else Object.assign(this, drawStrokes(inkStyle(this.canvas.getContext("2d"), 2), row, this));
+    // A line that reaches the right edge, or drifts most of a line's height up or down, ends at
+    // the next pen lift (at once if it leaves the canvas): the model's lines do wander.
+    if (this.x > this.width - MARGIN || Math.abs(this.y - this.baseY) > 0.8 * LINE_HEIGHT) this.wantNewLine = true;
+  }
+
+  // The model restarts: the pen lifts, and the fresh start goes on a fresh line.
+  lift() { this.penUp = true; this.wantNewLine = true; }
+
+  // Move to the next line (or page) once this one is done: after a pen lift, or at once if the pen
+  // has left the canvas. True when it moved.
+  endLine() {
+    const { x, y, width, height } = this;
+    if (!this.wantNewLine || !(this.penUp || x > width || y < 0 || y > height)) return false;
+    this.line++;
+    if (MARGIN + LINE_HEIGHT * (this.line + 1) > height) this.newPage(); else this.startLine();
+    return true;
+  }
 }

@@ -1,0 +1,7 @@
+// The values the page shares with the build, so each has one source: build.py page_config()
+// writes them into <script type="application/json" id="page-config">, read here once.
+const page = JSON.parse(document.getElementById("page-config").textContent);
+
+export const PX_PER_UNIT = page.px_per_unit; // CSS px per article unit, as the static frames draw
+export const PALETTE = page.palette; // {neg, mid, pos}: [r, g, b] of the heatmaps' diverging colours
+export const PYODIDE_FILES = page.pyodide_files; // the files the worker checks before loading Pyodide
