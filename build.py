@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 import engine  # noqa: E402
-from builder import assets, frames, render  # noqa: E402
+from builder import assets, frames, render, samples  # noqa: E402
 from builder.article import load_article  # noqa: E402
 
 ARTICLE = ROOT / "article"
@@ -53,25 +53,24 @@ def build(args) -> Path:
     if args.repository is not None:
         article.meta["repository"] = args.repository
     weights_bytes, model = load_weights(args.weights)
-    human = None
+    human = samples.published_lines()
     if args.samples:
-        from builder.samples import load_samples
         print(f"reading human lines from {args.samples}", flush=True)
-        human = load_samples(Path(args.samples))
+        human += samples.load_samples(Path(args.samples))
     print("precomputing static frames", flush=True)
-    inputs = frames.Inputs(model, weights_bytes, card, claims.get("claims", {}), frames.generated_lines(model))
+    inputs = frames.Inputs(model, weights_bytes, card, claims.get("claims", {}), frames.generated_lines(model), human)
     static, data_files = frames.precompute(model, article.figures, inputs)
     print("rendering", flush=True)
     base = args.base_url.rstrip("/") + "/" if args.base_url else ""
     for fig in article.figures:
         if fig.kind in frames.HUMAN_LINE_FIGURES:
             fig.settings["human"] = bool(human)
-    page = render.render_page(ARTICLE, article, static, base, {"model": describe(model.meta)}, page_config())
+    site = {"model": describe(model.meta), "human_licence": samples.published_licence()}
+    page = render.render_page(ARTICLE, article, static, base, site, page_config())
     print("gathering assets", flush=True)
     files = {"index.html": page.encode(), "py/weights.bin": weights_bytes, **data_files}
     if human:
-        from builder.samples import samples_json
-        files["data/samples.json"] = samples_json(human)
+        files["data/samples.json"] = samples.samples_json(human)
     files.update(assets.static_files(ARTICLE))
     files.update(assets.runtime_files(args.pyodide))
     assets.write_site(out, files)

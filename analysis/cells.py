@@ -4,7 +4,9 @@
 
 For each signal below, the cell whose state c correlates most strongly with it on ``--find``
 IAM-OnDB training lines is picked, then the same cell's correlation is measured on ``--confirm``
-validation lines it has never seen (so picking the best of 500 cannot pass by chance). ``--write``
+validation lines it has never seen (so picking the best of 500 cannot pass by chance), and, as a
+test of whether it generalises to another pen, tablet and decade, on every text line of the UNIPEN
+sample (``../shared/data/unipen``, normalised as corpora.unipen does). ``--write``
 records the confirmed claims in article/cell-claims.json, which the article and the tests read.
 """
 from __future__ import annotations
@@ -42,14 +44,21 @@ def signals(line: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def correlations(model, lines) -> dict[str, np.ndarray]:
-    """Signal name → (H,) Pearson correlation of every cell's state with it, over all points."""
-    acts = np.concatenate([engine.activations(model, x) for x in lines]).astype(np.float64)
-    sig = {k: np.concatenate([signals(x)[k] for x in lines]) for k in signals(lines[0])}
-    a = (acts - acts.mean(0)) / (acts.std(0) + 1e-12)
+    """Signal name → (H,) Pearson correlation of every cell's state with it, over all points.
+
+    Accumulated line by line (sums of products), so hundreds of long lines fit in memory."""
+    n, sa, saa, sums = 0, 0.0, 0.0, {}
+    for x in lines:
+        a = engine.activations(model, x).astype(np.float64)
+        n, sa, saa = n + len(a), sa + a.sum(0), saa + (a * a).sum(0)
+        for name, s in signals(x).items():
+            ss, sss, sas = sums.get(name, (0.0, 0.0, 0.0))
+            sums[name] = (ss + s.sum(), sss + (s * s).sum(), sas + s @ a)
+    ma, va = sa / n, saa / n - (sa / n) ** 2
     out = {}
-    for name, s in sig.items():
-        z = (s - s.mean()) / (s.std() + 1e-12)
-        out[name] = (a * z[:, None]).mean(0)
+    for name, (ss, sss, sas) in sums.items():
+        ms, vs = ss / n, sss / n - (ss / n) ** 2
+        out[name] = (sas / n - ma * ms) / (np.sqrt(np.maximum(va, 0) * max(vs, 0)) + 1e-12)
     return out
 
 
@@ -59,6 +68,12 @@ def iam_lines(split: str, count: int):
     ds = load_split(DEFAULT_ARCHIVE, split_file(split), cache_dir=CACHE, progress=False)
     step = max(1, len(ds.lines) // count)  # spread over writers, deterministic
     return ds.lines[::step][:count]
+
+
+def unipen_lines():
+    """Every text line of the UNIPEN sample, normalised as the article's human lines are."""
+    from corpora import unipen
+    return [seg.strokes for seg in unipen.load(normalised=True)]
 
 
 def main(argv=None):
@@ -71,19 +86,24 @@ def main(argv=None):
     model = engine.load_model(args.weights)
     found = correlations(model, iam_lines("training", args.find))
     confirmed = correlations(model, iam_lines("validation", args.confirm))
+    human = unipen_lines()
+    elsewhere = correlations(model, human)
     claims, misses = {}, {}
-    print(f"{'signal':16s} cell   found r   confirmed r   (|r| ≥ {MIN_CONFIRMED} goes in the article)")
+    print(f"{'signal':16s} cell   found r   confirmed r   UNIPEN r   (|r| ≥ {MIN_CONFIRMED} on IAM-OnDB validation "
+          f"goes in the article)")
     for name, r in found.items():
         cell = int(np.argmax(np.abs(r)))
-        rc = float(confirmed[name][cell])
-        print(f"{name:16s} {cell:4d}   {r[cell]:+.3f}    {rc:+.3f}")
+        rc, ru = float(confirmed[name][cell]), float(elsewhere[name][cell])
+        print(f"{name:16s} {cell:4d}   {r[cell]:+.3f}    {rc:+.3f}        {ru:+.3f}")
+        record = {"cell": cell, "found_r": round(float(r[cell]), 3), "confirmed_r": round(rc, 3), "unipen_r": round(ru, 3)}
         if abs(rc) >= MIN_CONFIRMED and np.sign(rc) == np.sign(r[cell]):
-            claims[name] = {"cell": cell, "found_r": round(float(r[cell]), 3), "confirmed_r": round(rc, 3)}
+            claims[name] = record
         elif abs(rc) >= NEAR_MISS and np.sign(rc) == np.sign(r[cell]):
-            misses[name] = {"cell": cell, "found_r": round(float(r[cell]), 3), "confirmed_r": round(rc, 3)}
+            misses[name] = record
     if args.write:
-        CLAIMS.write_text(json.dumps({"min_abs_r": MIN_CONFIRMED, "confirm_lines": args.confirm, "claims": claims,
-                                      "near_misses": misses}, indent=1) + "\n")
+        CLAIMS.write_text(json.dumps({"min_abs_r": MIN_CONFIRMED, "confirm_lines": args.confirm,
+                                      "unipen_lines": len(human), "claims": claims, "near_misses": misses},
+                                     indent=1) + "\n")
         print(f"wrote {CLAIMS}")
 
 

@@ -23,8 +23,9 @@ from .bib import Citations, load_bib
 
 SHORTCODE = re.compile(r"^::: *figure +(?P<args>[^\n]+)\n(?P<caption>.*?)\n:::[ \t]*$", re.M | re.S)
 APPENDIX = "<!-- appendix -->"
-# [[cell:name]] → the cell id, [[r:name]] → its held-out r; [[miss:name]] → a near miss's held-out r
-CELL_REF = re.compile(r"\[\[(cell|r|miss):(\w+)\]\]")
+# [[cell:name]] → the cell id, [[r:name]] → its held-out r, [[unipen:name]] → its r on the UNIPEN
+# lines; [[miss:name]] → a near miss's held-out r
+CELL_REF = re.compile(r"\[\[(cell|r|unipen|miss):(\w+)\]\]")
 # [[card:key]] or [[card:a.b.c]] → a number from weights/card.json; [[card:key|%]] as a percentage
 CARD_REF = re.compile(r"\[\[card:([^\]|]+)(\|%)?\]\]")
 
@@ -101,8 +102,8 @@ def cell_refs(text: str, spec: dict) -> str:
             raise ValueError(f"the article cites the cell claim {name!r}, which cell-claims.json does not hold "
                              f"(re-run: python -m analysis.cells --write, then revise the prose)")
         c = claims[name]
-        if kind == "r":
-            return f"{c['confirmed_r']:+.2f}".replace("-", "−")
+        if kind in ("r", "unipen"):
+            return f"{c['confirmed_r' if kind == 'r' else 'unipen_r']:+.2f}".replace("-", "−")
         return f'<a class="cell-ref" href="#fig-cells" data-cell="{c["cell"]}">cell {c["cell"]}</a>'
     return CELL_REF.sub(one, text)
 

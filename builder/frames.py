@@ -30,10 +30,18 @@ def svg(layers, width: float, height: float, label: str) -> str:
             f'xmlns="http://www.w3.org/2000/svg">{paths}</svg>')
 
 
-def fit_origin(strokes, width, height, left=40.0) -> tuple[float, float]:
-    """Origin (px) that starts a line ``left`` px in and centres it vertically."""
-    ys = np.concatenate([p[:, 1] for p in S.to_polylines(strokes)]) * PX_PER_UNIT
+def fit_origin(strokes, width, height, left=40.0, scale=PX_PER_UNIT) -> tuple[float, float]:
+    """Origin (px) that starts a line ``left`` px in and centres it vertically, at ``scale`` px a unit."""
+    ys = np.concatenate([p[:, 1] for p in S.to_polylines(strokes)]) * scale
     return left, height / 2 - (ys.min() + ys.max()) / 2
+
+
+def fit_scale(strokes, width, height, left=40.0) -> float:
+    """Px per unit that fits a line in the box (``left`` px each side, 20 above and below), at
+    most the page's ``PX_PER_UNIT``: a long human line is drawn smaller, as the live figures do."""
+    xy = np.cumsum(strokes[:, :2], axis=0)
+    span = np.maximum(xy.max(axis=0) - xy.min(axis=0), 1e-6)
+    return float(min(PX_PER_UNIT, (width - 2 * left) / span[0], (height - 40) / span[1]))
 
 
 def frame_generate(model, settings: dict, inputs: "Inputs") -> dict:
@@ -112,19 +120,22 @@ def relative_path(start, pts) -> str:
 
 
 def frame_paths(model, settings: dict, inputs: "Inputs") -> dict:
-    """The first generated line with a few sampled branches per point, coloured by veer."""
+    """The line the figure opens on (the first generated one, or with ``start=human`` the first
+    human one) with a few sampled branches per point, coloured by veer."""
     from engine.paths import iter_possible_paths
-    steps, t = int(settings.get("steps", 4)), float(settings.get("variation", 0.5))
-    line = inputs.lines[0]
+    steps, t = int(settings["steps"]), float(settings["variation"])
+    human = settings.get("start") == "human" and inputs.human
+    line = inputs.human[0]["strokes"] if human else inputs.lines[0]
     width, height = 900.0, 240.0
-    origin = fit_origin(line, width, height)
-    xy = np.cumsum(line[:, :2], axis=0) * PX_PER_UNIT + origin
+    scale = fit_scale(line, width, height)
+    origin = fit_origin(line, width, height, scale=scale)
+    xy = np.cumsum(line[:, :2], axis=0) * scale + origin
     bins = {"veer-right": [], "veer-none": [], "veer-left": []}
     for p in iter_possible_paths(model, line, STATIC_BRANCHES, steps, t, seed=1):
         for branch, v in zip(p.branches, p.veer):
             cut = np.flatnonzero(branch[:, 2] == 1)
             branch = branch[:cut[0] + 1] if len(cut) else branch
-            pts = xy[p.index] + np.cumsum(branch[:, :2], axis=0) * PX_PER_UNIT
+            pts = xy[p.index] + np.cumsum(branch[:, :2], axis=0) * scale
             key = "veer-right" if v < -0.06 else "veer-left" if v > 0.06 else "veer-none"
             if line[p.index, 2] == 1:  # the pen lifts at this point: the first step is a jump, not ink
                 if len(pts) > 1:
@@ -132,9 +143,10 @@ def frame_paths(model, settings: dict, inputs: "Inputs") -> dict:
             else:
                 bins[key].append(relative_path(xy[p.index], pts))
     paths = "".join(f'<path class="{k}" d="{"".join(v)}"/>' for k, v in bins.items() if v)
-    ink = f'<path class="thin" d="{S.to_svg_path(line, PX_PER_UNIT, origin, 1)}"/>'
+    ink = f'<path class="thin" d="{S.to_svg_path(line, scale, origin, 1)}"/>'
+    what = f"{inputs.human[0]['label']}, “{inputs.human[0]['text']}”," if human else "A generated line"
     svg_text = (f'<svg class="static-svg" viewBox="0 0 {width:.0f} {height:.0f}" role="img" xmlns="http://www.w3.org/2000/svg" '
-                f'aria-label="A generated line with short sampled continuations at every point">{paths}{ink}</svg>')
+                f'aria-label="{escape(what)} with short sampled continuations at every point">{paths}{ink}</svg>')
     return {"svg": svg_text, "points": len(line)}
 
 
@@ -159,7 +171,7 @@ def frame_cells_live(model, settings: dict, inputs: "Inputs") -> dict:
     from .png import heatmap_uri
     order = inputs.order
     c = np.tanh(engine.activations(model, inputs.lines[0])[-1] * np.asarray(order["signs"]))[order["order"]]
-    cols = int(settings.get("columns", 25))
+    cols = int(settings["columns"])
     grid = np.zeros(((len(c) + cols - 1) // cols) * cols)
     grid[:len(c)] = c
     grid = grid.reshape(-1, cols)
@@ -255,6 +267,7 @@ class Inputs:
     card: dict  # weights/card.json
     claims: dict  # the confirmed cell claims of article/cell-claims.json
     lines: list = field(default_factory=list)  # generated lines offered by the sample pickers
+    human: list = field(default_factory=list)  # human lines ({"label", "text", "strokes"}, builder.samples)
 
     @cached_property
     def order(self) -> dict:

@@ -36,6 +36,11 @@ def iam_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def unipen_dir() -> Path:
+    return need_shared("data", "unipen")
+
+
+@pytest.fixture(scope="session")
 def model_2016(reference_dir):
     import numpy as np
 

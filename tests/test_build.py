@@ -61,13 +61,27 @@ def test_footnotes_citations_and_figures_numbered(tmp_path):
     assert "A note." in art.footnotes_html
 
 
-def test_default_build_ships_no_human_lines_and_samples_build_does(tmp_path, iam_dir):
-    plain = build.main(["--out", str(tmp_path / "plain")]) or tmp_path / "plain"
-    assert not (plain / "data" / "samples.json").exists()
-    assert not any("lineStrokes" in p.name for p in plain.rglob("*"))
+def test_default_build_ships_unipen_lines_and_samples_build_adds_iam(tmp_path, iam_dir):
+    import json
+    build.main(["--out", str(tmp_path / "plain")])
+    plain = json.loads((tmp_path / "plain" / "data" / "samples.json").read_text())
+    assert len(plain) >= 10 and all(s["label"].endswith("(UNIPEN)") and s["text"] for s in plain)
+    assert not any("lineStrokes" in p.name for p in (tmp_path / "plain").rglob("*"))
     build.main(["--out", str(tmp_path / "human"), "--samples", str(iam_dir / "lineStrokes-all.tar.xz")])
-    samples = __import__("json").loads((tmp_path / "human" / "data" / "samples.json").read_text())
-    assert len(samples) == 8 and all(300 <= len(s["strokes"]) <= 900 for s in samples)
+    both = json.loads((tmp_path / "human" / "data" / "samples.json").read_text())
+    assert both[:len(plain)] == plain  # the IAM-OnDB lines come after the UNIPEN ones
+    iam = both[len(plain):]
+    assert len(iam) == 8 and all(s["label"].endswith("(IAM-OnDB)") and 300 <= len(s["strokes"]) <= 900 for s in iam)
+
+
+def test_human_lines_file_keeps_no_writer_or_file_names():
+    import json
+    from builder.samples import PUBLISHED, published_lines
+    doc = json.loads(PUBLISHED.read_text())
+    assert "Creative Commons Attribution 4.0" in doc["licence"] and "1195803" in doc["licence"]
+    assert all(set(line) == {"label", "text", "set", "nll", "strokes"} for line in doc["lines"])
+    lines = published_lines()
+    assert 10 <= len(lines) <= 20 and all(x["strokes"].shape[1] == 3 for x in lines)
 
 
 def test_card_refs_reach_nested_numbers_and_percentages():

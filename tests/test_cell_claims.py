@@ -21,6 +21,7 @@ def test_claims_file_is_used_by_the_article():
     assert claims, "no confirmed cell claims"
     for name in claims:
         assert f"[[cell:{name}]]" in text, f"claim {name} is recorded but the article does not make it"
+        assert f"[[unipen:{name}]]" in text, f"the article does not say how claim {name} fares on the UNIPEN lines"
 
 
 def test_claims_hold_on_validation_lines(iam_dir):
@@ -37,3 +38,15 @@ def test_claims_hold_on_validation_lines(iam_dir):
     for name, miss in spec.get("near_misses", {}).items():
         r = measured[name][miss["cell"]]
         assert abs(r) < spec["min_abs_r"] and r == pytest.approx(miss["confirmed_r"], abs=0.02), (name, r)
+
+
+def test_claims_on_unipen_lines_are_as_recorded(unipen_dir):
+    """The article reports each claimed cell's correlation on every UNIPEN text line of the sample
+    (another pen, tablet and decade); re-measured here with the committed weights."""
+    from analysis.cells import correlations, unipen_lines
+    spec = json.loads(CLAIMS.read_text())
+    lines = unipen_lines()
+    assert len(lines) == spec["unipen_lines"]
+    measured = correlations(engine.load_model(), lines)
+    for name, claim in spec["claims"].items():
+        assert measured[name][claim["cell"]] == pytest.approx(claim["unipen_r"], abs=0.02), name

@@ -1,5 +1,6 @@
 // The lines a figure's sample picker offers: generated at build time, a straight line, human lines
-// when the build had --samples, and the reader's own writing; and the build's cell data.
+// (data/samples.json: UNIPEN lines, and IAM-OnDB ones a build added with --samples), and the reader's
+// own writing; and the build's cell data.
 import { flatten } from "./client.js";
 import { WritingPad, latestWriting } from "./pad.js";
 
@@ -19,7 +20,12 @@ export async function loadSamples(config) {
   out.push({ label: "A straight line", strokes: straightLine() });
   if (config.human) {
     const h = await fetch(new URL("data/samples.json", document.baseURI));
-    if (h.ok) for (const s of await h.json()) out.push({ label: `Human line ${s.name}`, strokes: new Float32Array(s.strokes.flat()), human: true });
+    if (h.ok) {
+      for (const s of await h.json()) {
+        const label = s.text ? `${s.label}: “${s.text}”` : s.label;
+        out.push({ label, strokes: new Float32Array(s.strokes.flat()), human: true });
+      }
+    }
   }
   return out;
 }

@@ -10,11 +10,26 @@ def test_paths_draw_on_the_default_sample(live_page):
     assert canvas_ink(page, "#fig-paths canvas.branches") > 500
 
 
+def test_human_paths_open_on_a_published_human_line(live_page):
+    """Built without ../shared (as GitHub Pages builds it): the second paths figure opens on a
+    UNIPEN line and draws its paths; its picker and the heatmap's list the human lines."""
+    page = live_page
+    root = "#fig-paths-human"
+    page.locator(root).scroll_into_view_if_needed()
+    chosen = page.locator(f"{root} select.sample option:checked").inner_text()
+    assert chosen.startswith("Human line 1 (UNIPEN)"), chosen
+    page.wait_for_function("Number(document.getElementById('fig-paths-human').dataset.pointsDone) >= 5", timeout=20000)
+    assert canvas_ink(page, f"{root} canvas.line") > 300 and canvas_ink(page, f"{root} canvas.branches") > 500
+    for figure in ("fig-paths-human", "fig-paths", "fig-cells"):
+        labels = page.locator(f"#{figure} select.sample option").all_inner_texts()
+        assert sum("(UNIPEN)" in label for label in labels) >= 10, (figure, labels)
+
+
 def test_paths_on_your_writing(live_page):
     page = live_page
     root = "#fig-paths-human"
     page.locator(root).scroll_into_view_if_needed()
-    assert page.locator(f"{root} select.sample").input_value() == "own"  # no human lines in this build
+    page.locator(f"{root} select.sample").select_option("own")
     draw_word(page, f"{root} canvas.write")
     page.locator(f"{root} button.use").click()
     page.wait_for_function("Number(document.getElementById('fig-paths-human').dataset.pointsDone) >= 5", timeout=20000)
