@@ -69,3 +69,12 @@ def test_the_repository_link_is_one_setting(tmp_path):
     linked = tmp_path / "linked"
     build.main(["--out", str(linked), "--repository", "https://example.org/me/handwriting"])
     assert '<a href="https://example.org/me/handwriting">' in (linked / "index.html").read_text()
+
+
+def test_the_human_lines_licence_is_stated_beside_the_articles(built):
+    html = (built / "index.html").read_text()
+    reuse = html[html.index('<h3>Reuse</h3>'):html.index('<h3>Citation</h3>')]
+    assert "CC BY 4.0" in reuse  # the article's own licence
+    notice = reuse[reuse.index('class="data-licence"'):]
+    assert "UNIPEN" in notice and "Creative Commons Attribution 4.0" in notice and "zenodo.1195803" in notice
+    assert "commercial" in notice
