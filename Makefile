@@ -1,11 +1,12 @@
 # The two set-up commands of the README: `make serve` and `make test`. Everything they need is
 # installed from the project's own files: Python packages from pyproject.toml into .venv, Pyodide
-# from package-lock.json into node_modules, Debian's chromium for the browser tests.
+# from package-lock.json into node_modules, Debian's chromium for the browser tests and clang-19 /
+# lld-19, with which the build checks the committed WebAssembly kernel against its source.
 PY := .venv/bin/python
 STAMP := .venv/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: serve build test bench chromium clean model
+.PHONY: serve build test bench debian clean model
 
 $(STAMP): pyproject.toml
 	python3 -m venv .venv
@@ -16,8 +17,9 @@ $(STAMP): pyproject.toml
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 
-chromium:
-	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+debian:
+	@command -v chromium >/dev/null && command -v clang-19 >/dev/null && command -v wasm-ld-19 >/dev/null || \
+	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium clang-19 lld-19; }
 
 build: $(STAMP) node_modules/.package-lock.json
 	$(PY) build.py
@@ -25,7 +27,7 @@ build: $(STAMP) node_modules/.package-lock.json
 serve: $(STAMP) node_modules/.package-lock.json
 	$(PY) build.py serve
 
-test: $(STAMP) node_modules/.package-lock.json chromium
+test: $(STAMP) node_modules/.package-lock.json debian
 	$(PY) -m pytest
 
 # A model from scratch, the whole pipeline (hours on CPU; replaces training/checkpoint.pt and weights/):

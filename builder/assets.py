@@ -68,7 +68,25 @@ def runtime_files(folder: Path | None) -> dict[str, bytes]:
         raise AssetError(str(exc)) from None
     files.update({"python_stdlib.zip": stdlib, NUMPY_WHEEL: wheel})
     files["pyodide-lock.json"] = numpy_only_lock(files["pyodide-lock.json"], wheel)
-    return {**{f"pyodide/{k}": v for k, v in files.items()}, "py/engine.zip": engine}
+    return {**{f"pyodide/{k}": v for k, v in files.items()}, "py/engine.zip": engine, **kernel_files()}
+
+
+def kernel_files() -> dict[str, bytes]:
+    """The LSTM step's WebAssembly SIMD kernel and its loader (kernel/). The committed lstm.wasm is
+    shipped; where clang-19 is installed it is first compiled afresh and must be byte-identical to
+    the committed one, so a stale kernel never reaches a site."""
+    import importlib.util
+    kernel = ROOT / "kernel"
+    spec = importlib.util.spec_from_file_location("kernel_build", kernel / "build.py")
+    kernel_build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(kernel_build)
+    if kernel_build.find_clang() and kernel_build.find_wasm_ld():
+        with tempfile.TemporaryDirectory() as tmp:
+            fresh = kernel_build.compile_to(Path(tmp), kernel_build.find_clang(), kernel_build.find_wasm_ld())
+        if fresh != (kernel / "lstm.wasm").read_bytes():
+            raise AssetError("kernel/lstm.wasm differs from a fresh compile of kernel/lstm.c: run "
+                             "`python kernel/build.py` and commit kernel/lstm.wasm")
+    return {f"kernel/{name}": (kernel / name).read_bytes() for name in ("lstm.js", "lstm.wasm")}
 
 
 def pyodide_folder(folder: Path | None) -> Path:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SCRIPT = HERE / "bytecode.mjs"
-IMPORTS = ("engine.protocol",)  # what article/runtime/worker.js imports once numpy is loaded
+IMPORTS = ("engine.protocol", "engine.kernel")  # what article/runtime/worker.js imports once numpy is loaded
 
 
 class BytecodeError(RuntimeError):

@@ -99,7 +99,7 @@ def point_log_densities(model: Model, strokes_or_list) -> list[np.ndarray]:
 
 def activations(model: Model, strokes) -> np.ndarray:
     """(T, H) cell states c after feeding points 0..t from a zero state."""
-    return model.run(strokes_.validate(strokes)).c
+    return model.states(strokes_.validate(strokes)).c
 
 
 def _as_lines(strokes_or_list) -> list[np.ndarray]:

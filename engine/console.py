@@ -24,7 +24,11 @@ strokes, or a 2-D array as a heatmap. Try engine.generate(model, 200, 0.6, seed=
 
 
 class Console:
-    def __init__(self, model, engine_module):
+    """``before_statement``: called before each top-level statement of the reader's code (the
+    kernel backend's ``sync``, so an edit of the model's weights counts from the next statement)."""
+
+    def __init__(self, model, engine_module, before_statement=None):
+        self.before_statement = before_statement or (lambda: None)
         self.shown: list[dict] = []
         self.ns = {"model": model, "engine": engine_module, "np": np, "show": self.show,
                    "my_strokes": np.zeros((0, 3)), "help_text": HELP, "__name__": "__console__"}
@@ -56,8 +60,11 @@ class Console:
             tree = ast.parse(code, FILENAME, "exec")
             last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-                exec(compile(tree, FILENAME, "exec"), self.ns)
+                for stmt in tree.body:
+                    self.before_statement()
+                    exec(compile(ast.Module([stmt], type_ignores=[]), FILENAME, "exec"), self.ns)
                 if last is not None:
+                    self.before_statement()
                     value = eval(compile(ast.Expression(last.value), FILENAME, "eval"), self.ns)
                     if value is not None:
                         print(repr(value))

@@ -146,8 +146,8 @@ class Model:
         sigma = np.exp(np.stack([y[..., s["log_sigma_x"]], y[..., s["log_sigma_y"]]], axis=-1))
         return Mixture(np.exp(log_pi), mu, sigma, np.tanh(y[..., s["rho"]]), _sigmoid(y[..., 0]), log_pi)
 
-    def run(self, strokes, state: State | None = None) -> Run:
-        """Teacher-force a (T, 3) line from ``state`` (zero if None): every step's h, c, mixture."""
+    def states(self, strokes, state: State | None = None) -> State:
+        """Teacher-force a (T, 3) line from ``state`` (zero if None) → (T, H) h and c after each point."""
         x = np.asarray(strokes, dtype=self.dtype)
         state = state or self.zero_state(1)
         xz = _dot(x, self.Wx) + self.b  # (T, 4H): the input part of every step at once
@@ -157,6 +157,11 @@ class Model:
         for t in range(len(x)):
             h, c = self._cell(xz[t:t + 1] + _dot(h, self.Wh), c)
             hs[t], cs[t] = h[0], c[0]
+        return State(hs, cs)
+
+    def run(self, strokes, state: State | None = None) -> Run:
+        """``states``, and the head's outputs and mixture at every step."""
+        hs, cs = self.states(strokes, state)
         y = self.outputs(hs)
         return Run(hs, cs, self.mixture_of(y), y)
 

@@ -20,7 +20,8 @@ Request types and their payloads (see README, "Worker protocol"):
 - ``feed``: session, append, reset → c (H,), the session's cell state after the new rows.
 - ``nll``: strokes → nats per point.
 - ``exec``: code, my_strokes → output, error, count, shown{i} (+ shown{i}_meta): the reader's console.
-- ``bench``: batch, steps → median milliseconds of one sampling step in this runtime.
+- ``bench``: batch, steps, backend ("model", or "numpy" for the NumPy path beside the kernel) →
+  median milliseconds of one sampling step in this runtime.
 """
 from __future__ import annotations
 
@@ -33,17 +34,31 @@ from .strokes import validate
 
 MAX_STEPS = 1000  # most points one request may ask the model to write
 _model: Model | None = None
+_backend = None  # engine.kernel.Backend when the worker handed in the SIMD kernel
+_numpy_twin: Model | None = None  # the same weights on NumPy, for benchmarks beside the kernel
+_weights: bytes = b""
 _sessions: dict[str, object] = {}
 
 
-def init(weights) -> dict:
-    """Load the model from the weights file's bytes; returns its sizes."""
-    global _model
+def init(weights, kernel=None) -> dict:
+    """Load the model from the weights file's bytes, on the WebAssembly kernel when the worker
+    hands one in (else, or if it fails, on NumPy); returns its sizes and which backend runs it."""
+    global _model, _backend, _weights, _numpy_twin
     # a JS Uint8Array arrives as a JsProxy: to_bytes() copies it at once (0.8 ms for the 1 MB
     # weights), where bytes() would read it one element at a time (280 ms, measured under Node)
-    _model = load_model(weights.to_bytes() if hasattr(weights, "to_bytes") else bytes(weights))
+    _weights = weights.to_bytes() if hasattr(weights, "to_bytes") else bytes(weights)
+    _model, _backend, _numpy_twin = load_model(_weights), None, None
     _sessions.clear()
-    return {"hidden": _model.hidden, "mixtures": _model.mixtures}
+    info = {"hidden": _model.hidden, "mixtures": _model.mixtures, "backend": "numpy"}
+    if kernel is not None:
+        from .kernel import attach
+        try:
+            _backend = attach(_model, kernel)
+            info["backend"] = "kernel"
+        except Exception as exc:  # noqa: BLE001 — the NumPy path always works
+            _model = load_model(_weights)
+            info["kernel_error"] = _sentence(exc)
+    return info
 
 
 def strokes_from(flat, name: str = "strokes", allow_empty: bool = False) -> np.ndarray:
@@ -146,7 +161,7 @@ def handle_exec(p: dict):
         import engine as engine_module
 
         from .console import Console
-        _console = Console(_model, engine_module)
+        _console = Console(_model, engine_module, before_statement=_backend.sync if _backend else None)
     code = p.get("code")
     if not isinstance(code, str) or len(code) > 20_000:
         raise ValueError("code must be text of at most 20,000 characters")
@@ -174,15 +189,27 @@ def handle_bench(p: dict):
 
     from .sampling import sample_next
     batch, steps = _count(p.get("batch", 1), "batch", 1, 200), _count(p.get("steps", 100), "steps")
+    if p.get("backend", "model") not in ("model", "numpy"):
+        raise ValueError("backend must be 'model' (as the figures run it) or 'numpy'")
+    model = _numpy() if p.get("backend") == "numpy" else _model
     rng = np.random.default_rng(0)
-    state, x, times = _model.zero_state(batch), np.zeros((batch, 3)), []
+    state, x, times = model.zero_state(batch), np.zeros((batch, 3)), []
     for _ in range(5):
         t0 = time.perf_counter()
         for _ in range(steps):
-            state = _model.step(x, state)
-            x = sample_next(_model, state.h, 0.5, rng)
+            state = model.step(x, state)
+            x = sample_next(model, state.h, 0.5, rng)
         times.append((time.perf_counter() - t0) / steps)
     yield "result", {"ms": float(np.median(times) * 1e3)}
+
+
+def _numpy() -> Model:
+    """The model on the NumPy path (the same weights), for benchmarks beside the kernel's."""
+    global _numpy_twin
+    if _backend is None:
+        return _model
+    _numpy_twin = _numpy_twin or load_model(_weights)
+    return _numpy_twin
 
 
 def handle_nll(p: dict):

@@ -45,7 +45,9 @@ export class ModelClient extends EventTarget {
       else this._fail("the model stopped unexpectedly");
     };
     // the worker cannot read the page: it gets the Pyodide files to check from here
-    const job = this._send("init", { base: new URL(".", base).href, pyodideFiles: PYODIDE_FILES });
+    // ?kernel=off in the page's address keeps the model on NumPy (benchmarks compare the two)
+    const kernel = new URLSearchParams(self.location.search).get("kernel") !== "off";
+    const job = this._send("init", { base: new URL(".", base).href, pyodideFiles: PYODIDE_FILES, kernel });
     job.promise.then((r) => {
       this.info = r.info;
       this._setStatus("ready");

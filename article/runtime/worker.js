@@ -31,6 +31,7 @@ async function boot(msg) {
   let mark = performance.now();
   const lap = (name) => { const now = performance.now(); timings[name] = Math.round(now - mark); mark = now; };
   if (typeof WebAssembly !== "object") throw new Error("this browser cannot run WebAssembly");
+  const kernel = msg.kernel === false ? Promise.resolve(null) : loadKernel(base); // while Pyodide starts
   await stage("the Python runtime (Pyodide) is missing from this site", async () => {
     // Pyodide's loader can hang on a missing file instead of failing: check them first (the init
     // message lists them, from the page config)
@@ -57,10 +58,27 @@ async function boot(msg) {
   });
   lap("engine");
   post(msg.id, "progress", { stage: "weights" });
+  const k = await kernel;
+  lap("kernel");
   const info = await stage("the model's weights could not be read", async () =>
-    glue.init(new Uint8Array(weights)).toJs({ dict_converter: Object.fromEntries }));
+    glue.init(new Uint8Array(weights), k).toJs({ dict_converter: Object.fromEntries }));
   lap("weights");
   return { ...info, timings };
+}
+
+// The LSTM step's WebAssembly SIMD kernel (kernel/lstm.c), or null where this browser has no
+// WebAssembly SIMD or the kernel's files fail to load: the model then runs on NumPy, as everywhere
+// else (the engine's Python code does not change; engine/kernel.py routes the model through it).
+async function loadKernel(base) {
+  try {
+    importScripts(new URL("kernel/lstm.js", base).href);
+    if (!self.LstmKernel.simd()) return null;
+    const r = await fetch(new URL("kernel/lstm.wasm", base));
+    if (!r.ok) return null;
+    return await self.LstmKernel.create(await r.arrayBuffer());
+  } catch (e) {
+    return null;
+  }
 }
 
 function toReply(res) {

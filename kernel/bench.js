@@ -1,0 +1,40 @@
+// Milliseconds per LSTM step with the kernel under Node (V8), copies in and out included:
+//   node kernel/bench.js [H=500] [M=20] [path/to/lstm.wasm]
+// Random weights (the time does not depend on their values). Each figure is the mean time of a
+// step over a block of steps: the best and the median of 9 blocks (after one to warm up), since a
+// shared machine only ever adds time.
+"use strict";
+const fs = require("fs");
+const path = require("path");
+const { createSync } = require("./lstm.js");
+
+const H = Number(process.argv[2] || 500), M = Number(process.argv[3] || 20), nOut = 1 + 6 * M;
+const kernel = createSync(fs.readFileSync(process.argv[4] || path.join(__dirname, "lstm.wasm")));
+const rand = (n, s) => Float32Array.from({ length: n }, () => (Math.random() - 0.5) * s);
+kernel.load(rand((3 + H) * 4 * H, 0.1), rand(4 * H, 0.1), rand(H * nOut, 0.1), rand(nOut, 0.1), H, nOut);
+
+function time(label, B, rowsOfState, withY, fn) {
+  const x = rand(3 * B, 1);
+  let h = rand(rowsOfState * H, 1), c = rand(rowsOfState * H, 1);
+  const steps = Math.max(5, Math.round(400 / B));
+  const blocks = [];
+  for (let k = 0; k < 10; k++) {
+    const t0 = performance.now();
+    for (let s = 0; s < steps; s++) {
+      const out = fn(x, h, c, B, withY);
+      if (rowsOfState === B && out.h) { h = out.h; c = out.c; }
+    }
+    if (k) blocks.push((performance.now() - t0) / steps); // the first block warms up (tier-up)
+  }
+  blocks.sort((a, b) => a - b);
+  console.log(`H=${H} M=${M} ${label.padEnd(34)} best ${blocks[0].toFixed(3)} ms, median ${blocks[4].toFixed(3)} ms`);
+}
+
+const step = (x, h, c, B, withY) => kernel.step(x, h, c, B, withY);
+for (const B of [1, 7, 50, 200]) {
+  time(`step B=${B}`, B, B, false, step);
+  time(`step + outputs B=${B}`, B, B, true, step);
+}
+time("branch (shared h) B=50 + outputs", 50, 1, true, step);
+time("outputs only B=1", 1, 1, false, (x, h, c, B) => ({ y: kernel.outputs(h, B) }));
+time("outputs only B=50", 50, 50, false, (x, h, c, B) => ({ y: kernel.outputs(h, B), h, c }));

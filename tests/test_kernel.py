@@ -1,0 +1,178 @@
+"""The WebAssembly SIMD kernel (kernel/): its LSTM step, output layer and tanh against the engine's
+NumPy model under Node, and the committed kernel/lstm.wasm against a fresh compile of kernel/lstm.c.
+
+Node runs kernel/harness.js on float32 files this test writes. Without ``node`` (or clang-19, for the
+compile check) a test skips with a message on a developer machine and fails under CI (CI=true),
+where both are installed, so nothing passes silently.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import engine
+from engine import weights as W
+from engine.api import DEFAULT_WEIGHTS
+from tests.helpers import random_line, random_weights
+
+ROOT = Path(__file__).resolve().parent.parent
+KERNEL = ROOT / "kernel"
+TOL = 1e-5  # max |kernel − NumPy| / max |NumPy|, for h, c and y
+CI = os.environ.get("CI", "").lower() == "true"
+
+
+def need(tool: str, why: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        msg = f"needs {tool} on PATH ({why})"
+        if CI:
+            pytest.fail(msg + ", which CI installs")
+        pytest.skip(msg)
+    return path
+
+
+@pytest.fixture(scope="module")
+def node():
+    return need("node", "it runs the WebAssembly kernel")
+
+
+def f32(a) -> np.ndarray:
+    return np.ascontiguousarray(a, dtype=np.float32)
+
+
+def cases_for(model: engine.Model, rng: np.random.Generator, realistic: bool):
+    """(name, x, h, c) cases: B = 1, 7, 50 rows of their own state, and 7, 50 rows sharing one."""
+    H = model.hidden
+    if realistic:  # states the model really reaches along a line, inputs like the line's
+        run = model.run(random_line(80, seed=3))
+        pool_h, pool_c = run.h, run.c
+    else:
+        pool_h, pool_c = np.tanh(rng.normal(0, 1.5, (80, H))), rng.normal(0, 2, (80, H))
+    out = []
+    for B, shared in ((1, False), (7, False), (50, False), (7, True), (50, True)):
+        rows = rng.choice(len(pool_h), 1 if shared else B, replace=False)
+        x = np.zeros((B, 3))
+        x[:, :2] = rng.normal(0, 1, (B, 2))
+        x[:, 2] = rng.random(B) < 0.2
+        out.append((f"B{B}{'s' if shared else ''}", x, pool_h[rows], pool_c[rows]))
+    return out
+
+
+def run_harness(node: str, folder: Path, models: list[tuple[str, engine.Model]], tanh_in=None, exact=None):
+    """Write the models and their cases, run the kernel under Node, read back every result.
+    ``exact``: name → the same model in float64, whose results go into the dict ``exact_out``."""
+    job, expected, exact_out = {"models": [], "tanh": tanh_in is not None}, {}, {}
+    rng = np.random.default_rng(7)
+    for name, model in models:
+        def write(suffix, a, name=name):
+            f32(a).tofile(folder / f"{name}.{suffix}.f32")  # row-major, whatever order NumPy keeps a in
+
+        for suffix, a in (("W", model.W), ("b", model.b), ("W_out", model.W_out), ("b_out", model.b_out)):
+            write(suffix, a)
+        entry = {"name": name, "H": model.hidden, "n_out": len(model.b_out), "cases": []}
+        for case, x, h, c in cases_for(model, rng, realistic=name.startswith("default")):
+            for suffix, a in (("x", x), ("h", h), ("c", c)):
+                write(f"{case}.{suffix}", a)
+            x32, h32, c32 = f32(x), f32(h), f32(c)
+            state = model.branch(x32, h32, c32)
+            expected[name, case] = {"h2": state.h, "c2": state.c, "y": model.outputs(state.h)}
+            if len(h) == len(x):
+                expected[name, case]["y_h"] = model.outputs(h32)
+            if exact is not None:  # the same step in float64, from the same float32 inputs
+                s64 = exact[name].branch(*(a.astype(np.float64) for a in (x32, h32, c32)))
+                exact_out[name, case] = {"h2": s64.h, "c2": s64.c, "y": exact[name].outputs(s64.h)}
+            entry["cases"].append({"name": case, "B": len(x), "shared": len(h) != len(x)})
+        job["models"].append(entry)
+    if tanh_in is not None:
+        f32(tanh_in).tofile(folder / "tanh.in.f32")
+    (folder / "job.json").write_text(json.dumps(job))
+    res = subprocess.run([node, str(KERNEL / "harness.js"), str(folder)], check=False, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    got = {key: {k: np.fromfile(folder / f"{key[0]}.{key[1]}.{k}.f32", dtype=np.float32).reshape(v.shape)
+                 for k, v in ref.items()} for key, ref in expected.items()}
+    tanh_out = np.fromfile(folder / "tanh.out.f32", dtype=np.float32) if tanh_in is not None else None
+    return (expected, exact_out) if exact is not None else expected, got, tanh_out
+
+
+def rel_err(got, ref) -> float:
+    return float(np.max(np.abs(got.astype(np.float64) - ref)) / max(np.max(np.abs(ref)), 1e-30))
+
+
+def test_kernel_matches_numpy_step(node, tmp_path):
+    """h, c and the output layer of one step, at batch 1, 7, 50 and from a shared state (branch),
+    for random models (H and n_out not multiples of 4 or 16: padded panels) and the default model,
+    against engine.Model in float32 and in float64. One kernel instance loads them in turn: the
+    last one re-sends an edited model of the first's size."""
+    sources = {"small": lambda: random_weights(hidden=13, mixtures=3, seed=1),
+               "wide": lambda: random_weights(hidden=130, mixtures=20, seed=2),  # 3 spans of 64 rows
+               "default": lambda: W.load(DEFAULT_WEIGHTS),  # what engine.load_model() reads
+               "edited": lambda: random_weights(hidden=13, mixtures=3, seed=4)}
+    models = [(name, engine.Model(make())) for name, make in sources.items()]
+    exact = {name: engine.Model(make(), dtype=np.float64) for name, make in sources.items()}
+    (expected, exact_out), got, _ = run_harness(node, tmp_path, models, exact=exact)
+    worst = {}
+    for key, ref in expected.items():
+        for k, v in ref.items():
+            err = rel_err(got[key][k], v)
+            worst[f"{key[0]}.{key[1]}.{k} vs float32"] = err
+            assert err <= TOL, f"{key[0]} {key[1]} {k}: max|Δ|/max|ref| = {err:.2e} > {TOL:.0e} (NumPy float32)"
+        for k, v in exact_out[key].items():
+            err = rel_err(got[key][k], v)
+            worst[f"{key[0]}.{key[1]}.{k} vs float64"] = err
+            assert err <= TOL, f"{key[0]} {key[1]} {k}: max|Δ|/max|ref| = {err:.2e} > {TOL:.0e} (NumPy float64)"
+    print("worst relative errors:", sorted(worst.items(), key=lambda kv: -kv[1])[:3])
+
+
+def test_kernel_tanh_accuracy(node, tmp_path):
+    """The kernel's own tanh (no libm under -nostdlib): |error| ≤ 1e-6 on [−20, 20], odd, exact at 0,
+    and it keeps small arguments' relative accuracy (no cancellation near 0)."""
+    x = np.concatenate([np.linspace(-20, 20, 400_001), np.linspace(-0.5, 0.5, 100_001),
+                        [0.0, -0.0, 1e-30, -1e-30, 1e-8, 1e-4, 9.0, 10.0, 10.5, 40.0, 1e30, -1e30]]).astype(np.float32)
+    _, _, t = run_harness(node, tmp_path, [], tanh_in=x)
+    ref = np.tanh(x.astype(np.float64))
+    err = np.abs(t.astype(np.float64) - ref)
+    inside = np.abs(x) <= 20
+    assert err[inside].max() <= 1e-6, f"max |tanh error| {err[inside].max():.2e} at x = {x[inside][err[inside].argmax()]}"
+    assert err.max() <= 1e-6
+    np.testing.assert_array_equal(t[x == 0], 0.0)
+    np.testing.assert_array_equal(np.signbit(t), np.signbit(x))
+    small = (np.abs(x) > 0) & (np.abs(x) < 0.5)
+    assert (err[small] / np.abs(ref[small])).max() < 1e-6  # relative, where |tanh x| is small
+    print(f"tanh: max abs error {err.max():.2e}, in float32 ulps of 1: {err.max() / 2 ** -24:.2f}")
+
+
+def test_simd_probe_and_loader(node):
+    """The loader's SIMD probe validates here and create() gives a kernel; where validation fails
+    (a runtime without SIMD) create() gives null, for the worker to keep the NumPy path."""
+    script = ("const k = require(process.argv[1]); const fs = require('fs');"
+              "if (process.argv[3] === 'off') WebAssembly.validate = () => false;"
+              "k.create(fs.readFileSync(process.argv[2])).then((x) => console.log(JSON.stringify("
+              "{simd: k.simd(), kernel: x !== null, sync: k.createSync(fs.readFileSync(process.argv[2])) !== null})));")
+    for mode, want in (("on", True), ("off", False)):
+        args = [node, "-e", script, str(KERNEL / "lstm.js"), str(KERNEL / "lstm.wasm"), mode]
+        res = subprocess.run(args, check=False, capture_output=True, text=True, timeout=60)
+        assert res.returncode == 0, res.stderr
+        assert json.loads(res.stdout) == {"simd": want, "kernel": want, "sync": want}
+
+
+def test_committed_wasm_matches_source():
+    """kernel/lstm.wasm is what kernel/lstm.c compiles to (the build is deterministic), so no host
+    ships a stale kernel. Hosts without clang-19 use the committed file; CI installs clang-19."""
+    from importlib.util import module_from_spec, spec_from_file_location
+    spec = spec_from_file_location("kernel_build", KERNEL / "build.py")
+    build = module_from_spec(spec)
+    spec.loader.exec_module(build)
+    if build.find_clang() is None or build.find_wasm_ld() is None:
+        msg = "needs clang-19 and wasm-ld-19 (apt-get install clang-19 lld-19) to recompile kernel/lstm.c"
+        if CI:
+            pytest.fail(msg + ", which CI installs")
+        pytest.skip(msg)
+    res = subprocess.run([sys.executable, str(KERNEL / "build.py"), "--check"], check=False, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr

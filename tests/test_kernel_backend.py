@@ -1,0 +1,139 @@
+"""engine.kernel in CPython, on a stand-in for the WebAssembly kernel that does its arithmetic in
+NumPy: the plumbing (views, copies, shared rows, blocks of outputs, a whole line in one call), the
+weights re-sent after an edit, and the worker falling back to NumPy when the kernel fails. The real
+kernel's arithmetic is checked against NumPy in tests/test_kernel.py, and in the browser."""
+import numpy as np
+import pytest
+
+import engine
+from engine import protocol
+from engine import weights as W
+from engine.console import Console
+from engine.kernel import attach
+from tests.helpers import random_line, random_weights
+
+
+class View:
+    def __init__(self, a):
+        self.a = a
+
+    def assign(self, src):
+        self.a[...] = np.asarray(src, np.float32).ravel()
+
+    def assign_to(self, dst):
+        dst[...] = self.a.reshape(dst.shape)
+
+
+class Proxy:  # what a JS typed array looks like from Python: to_py() gives its memory
+    def __init__(self, a):
+        self.a = a
+
+    def to_py(self):
+        return memoryview(self.a)
+
+
+class FakeKernel:
+    """The JS kernel's methods (kernel/lstm.js), computed with NumPy in float32."""
+
+    def __init__(self):
+        self.loads = 0
+
+    def load(self, Wt, b, W_out, b_out, H, n_out):
+        self.W, self.b, self.W_out, self.b_out = (np.array(a, np.float32) for a in (Wt, b, W_out, b_out))
+        self.H, self.n_out, self.cap, self.loads = H, n_out, 0, self.loads + 1
+
+    def reserve(self, B):
+        if B > self.cap:
+            self.cap = B
+            self.buf = {k: np.zeros(B * n, np.float32) for k, n in
+                        (("x", 3), ("h", self.H), ("c", self.H), ("h2", self.H), ("c2", self.H), ("y", self.n_out))}
+
+    def views(self, B, rows):
+        self.reserve(B)
+        sizes = {"x": 3 * B, "h": rows * self.H, "c": rows * self.H, "h2": B * self.H, "c2": B * self.H,
+                 "y": B * self.n_out}
+        return [View(self.buf[k][:n]) for k, n in sizes.items()]
+
+    def _step(self, x, h, c):
+        H = self.H
+        z = np.concatenate([x, np.broadcast_to(h, (len(x), H))], axis=1) @ self.W + self.b
+        t = np.tanh(z)
+        s = 0.5 + 0.5 * t[:, :3 * H]
+        c2 = s[:, H:2 * H] * c + s[:, :H] * t[:, 3 * H:]
+        return s[:, 2 * H:] * np.tanh(c2), c2
+
+    def run(self, B, shared, with_y):
+        H, rows = self.H, 1 if shared else B
+        h2, c2 = self._step(self.buf["x"][:3 * B].reshape(B, 3), self.buf["h"][:rows * H].reshape(rows, H),
+                            self.buf["c"][:rows * H].reshape(rows, H))
+        self.buf["h2"][:B * H], self.buf["c2"][:B * H] = h2.ravel(), c2.ravel()
+        if with_y:
+            self.buf["y"][:B * self.n_out] = (h2 @ self.W_out + self.b_out).ravel()
+
+    def runOutputs(self, B):  # noqa: N802 — the JS method's name
+        h = self.buf["h"][:B * self.H].reshape(B, self.H)
+        self.buf["y"][:B * self.n_out] = (h @ self.W_out + self.b_out).ravel()
+
+    def sequence(self, x, h0, c0, T):
+        h, c = h0.reshape(1, -1), c0.reshape(1, -1)
+        hs, cs = [], []
+        for t in range(T):
+            h, c = self._step(x[t:t + 1], h, c)
+            hs.append(h[0])
+            cs.append(c[0])
+        return type("Res", (), {"h": Proxy(np.concatenate(hs)), "c": Proxy(np.concatenate(cs))})()
+
+
+def pair(hidden=16, mixtures=3):
+    w = random_weights(hidden=hidden, mixtures=mixtures)
+    plain, fast = engine.Model(w), engine.Model(w)
+    kernel = FakeKernel()
+    return plain, fast, attach(fast, kernel), kernel
+
+
+def test_the_kernel_path_gives_the_numpy_path_s_lines_paths_and_runs():
+    plain, fast, _, _ = pair()
+    a, _ = engine.generate(plain, 80, 0.5, seed=3)
+    b, _ = engine.generate(fast, 80, 0.5, seed=3)
+    np.testing.assert_allclose(a, b, atol=1e-4)
+    line = random_line(30)
+    ra, rb = plain.run(line), fast.run(line)
+    for u, v in zip((ra.h, ra.c, ra.y), (rb.h, rb.c, rb.y)):
+        np.testing.assert_allclose(u, v, atol=1e-5)
+    from engine.paths import possible_paths
+    pa, pb = possible_paths(plain, line, 5, 3, 0.5, seed=1), possible_paths(fast, line, 5, 3, 0.5, seed=1)
+    np.testing.assert_allclose(pa[0], pb[0], atol=1e-4)
+    assert engine.nll(fast, line) == pytest.approx(engine.nll(plain, line), abs=1e-4)
+
+
+def test_outputs_of_a_long_line_come_in_blocks():
+    plain, fast, _, _ = pair()
+    h = np.random.default_rng(0).normal(0, 0.5, (600, 16)).astype(np.float32)
+    np.testing.assert_allclose(fast.outputs(h), plain.outputs(h), atol=1e-5)
+
+
+def test_an_edit_of_the_weights_is_sent_again_and_counts_from_the_next_statement():
+    plain, fast, backend, kernel = pair()
+    assert not backend.sync() and kernel.loads == 1  # nothing changed: nothing sent
+    console = Console(fast, engine, before_statement=backend.sync)
+    out = console.run("model.W_out[:, 0] += 5.0\nmodel.b[:4] = 0.25\nprint(float(engine.generate(model, 40, 0.5, seed=2)[0].sum()))")
+    assert not out["error"] and kernel.loads == 3  # each edit was sent before the next statement
+    plain.W_out[:, 0] += 5.0
+    plain.b[:4] = 0.25
+    expected = engine.generate(plain, 40, 0.5, seed=2)[0].sum()
+    assert float(out["output"]) == pytest.approx(float(expected), abs=1e-3)
+    fast.W = fast.W * 0.5  # replaced, not edited in place: sent again too
+    assert backend.sync() and kernel.loads == 4
+
+
+def test_the_worker_falls_back_to_numpy_when_the_kernel_fails():
+    class Broken(FakeKernel):
+        def load(self, *args):
+            raise RuntimeError("no memory")
+    data = W.dumps(random_weights(hidden=8, mixtures=3), "f4")
+    info = protocol.init(data, Broken())
+    assert info["backend"] == "numpy" and "internal error" in info["kernel_error"]
+    assert list(protocol.handle("generate", {"session": "s", "n": 4, "temperature": 0.5}))[-1][0] == "result"
+    assert protocol.init(data, FakeKernel())["backend"] == "kernel"
+    assert protocol.init(data)["backend"] == "numpy"
+
