@@ -1,10 +1,13 @@
-"""Possible paths: time for all branches of a 600-point line, in Chromium's worker and natively.
+"""Possible paths: time for all branches of a 600-point line, in Chromium's worker and natively,
+and the rate the figure itself delivers.
 
     python bench/paths.py [--site DIR] [--runs 3]
 
 50 branches per point at Steps 1, 4 and 8, Variation 0.5. Prints medians of --runs, and the rate of
 progressive drawing in points of the line per second: in the model worker alone, and spread over
-the model worker and its helpers (what fig-paths does: one worker per core, at most 4).
+the model worker and its helpers (what fig-paths does: one worker per core, at most 4). Then, in
+fig-paths itself (its drawing on the main thread included), the points per second it completes on
+its opening line at each Steps setting, and the longest main-thread task meanwhile.
 """
 from __future__ import annotations
 
@@ -26,6 +29,18 @@ JS = """async ([flat, steps, spread]) => {
   const job = spread ? model.spread('paths', payload) : model.request('paths', payload);
   await job.promise;
   return [(performance.now() - t0) / 1000, job.workers || 1]; }"""
+
+FIGURE = """async ([steps, seconds]) => {
+  const root = document.getElementById('fig-paths'), select = root.querySelector('select.steps');
+  window.__long = [];
+  new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); })
+    .observe({ entryTypes: ['longtask'] });
+  select.value = String(steps);
+  select.dispatchEvent(new Event('change'));
+  const t0 = performance.now();
+  await new Promise((done) => setTimeout(done, seconds * 1000));
+  const points = Number(root.dataset.pointsDone), t = (performance.now() - t0) / 1000;
+  return [points / t, Math.max(0, ...window.__long)]; }"""
 
 HELPERS = """async () => {
   const { model } = await import('./runtime/client.js');
@@ -61,6 +76,11 @@ def main():
             print(f"Steps {steps}: one worker {one:6.2f} s ({600 / one:6.1f} points/s); "
                   f"{workers} workers {all_:6.2f} s ({600 / all_:6.1f} points/s); "
                   f"native CPython {native[steps]:6.2f} s ({600 / native[steps]:6.1f} points/s)")
+        page.locator("#fig-paths").scroll_into_view_if_needed()
+        for steps in (1, 4, 8):
+            rates = [page.evaluate(FIGURE, [steps, 5 if steps > 1 else 2]) for _ in range(args.runs)]
+            print(f"fig-paths, Steps {steps}: {med([r[0] for r in rates]):6.1f} points/s as drawn, "
+                  f"longest main-thread task {max(r[1] for r in rates):.0f} ms (0 = none over 50 ms)")
 
 
 if __name__ == "__main__":

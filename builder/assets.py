@@ -72,7 +72,7 @@ def runtime_files(folder: Path | None) -> dict[str, bytes]:
 
 
 def kernel_files() -> dict[str, bytes]:
-    """The LSTM step's WebAssembly SIMD kernel and its loader (kernel/). The committed lstm.wasm is
+    """The LSTM step's WebAssembly SIMD kernel, its loader and its source (kernel/). The committed lstm.wasm is
     shipped; where clang-19 is installed it is first compiled afresh and must be byte-identical to
     the committed one, so a stale kernel never reaches a site."""
     import importlib.util
@@ -86,7 +86,8 @@ def kernel_files() -> dict[str, bytes]:
         if fresh != (kernel / "lstm.wasm").read_bytes():
             raise AssetError("kernel/lstm.wasm differs from a fresh compile of kernel/lstm.c: run "
                              "`python kernel/build.py` and commit kernel/lstm.wasm")
-    return {f"kernel/{name}": (kernel / name).read_bytes() for name in ("lstm.js", "lstm.wasm")}
+    # lstm.c too: the article links the kernel's source, which the page runs
+    return {f"kernel/{name}": (kernel / name).read_bytes() for name in ("lstm.js", "lstm.wasm", "lstm.c")}
 
 
 def pyodide_folder(folder: Path | None) -> Path:
