@@ -5,7 +5,8 @@
     python build.py serve [--port 8000]   # build, then serve on 127.0.0.1 and print the URL
     python build.py clean
 Options: --out DIR, --weights PATH (project or 2016 format), --pyodide DIR, --samples PATH,
---base-url /repo-name/ (for a sub-path host such as GitHub Pages), --repository URL.
+--base-url /repo-name/ (for a sub-path host such as GitHub Pages), --repository URL, --zip (also
+write site.zip into the output: the whole site to download, which the page links).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 import engine  # noqa: E402
-from builder import assets, frames, render, samples  # noqa: E402
+from builder import assets, frames, offline, render, samples  # noqa: E402
 from builder.article import load_article  # noqa: E402
 
 ARTICLE = ROOT / "article"
@@ -37,6 +38,8 @@ def parse_args(argv=None):
     p.add_argument("--base-url", default="", help="absolute path the site is served under, e.g. /repo-name/")
     p.add_argument("--repository", default=None, help="the source repository's URL, linked from the page "
                                                         "(default: the front matter's repository)")
+    p.add_argument("--zip", action="store_true", help=f"also write {offline.ZIP}, a copy of the site to read offline, "
+                                                       "into the output; the page links it")
     p.add_argument("--port", type=int, default=8000)
     return p.parse_args(argv)
 
@@ -60,29 +63,41 @@ def build(args) -> Path:
     print("precomputing static frames", flush=True)
     inputs = frames.Inputs(model, weights_bytes, card, claims.get("claims", {}), frames.generated_lines(model), human)
     static, data_files = frames.precompute(model, article.figures, inputs)
+    print("gathering assets", flush=True)
+    files = {"py/weights.bin": weights_bytes, **data_files}
+    if human:
+        files["data/samples.json"] = samples.samples_json(human)
+    files.update(assets.static_files(ARTICLE))
+    files.update(assets.runtime_files(args.pyodide))
     print("rendering", flush=True)
     base = args.base_url.rstrip("/") + "/" if args.base_url else ""
     for fig in article.figures:
         if fig.kind in frames.HUMAN_LINE_FIGURES:
             fig.settings["human"] = bool(human)
     site = {"model": describe(model.meta), "human_licence": samples.published_licence()}
-    page = render.render_page(ARTICLE, article, static, base, site, page_config())
-    print("gathering assets", flush=True)
-    files = {"index.html": page.encode(), "py/weights.bin": weights_bytes, **data_files}
-    if human:
-        files["data/samples.json"] = samples.samples_json(human)
-    files.update(assets.static_files(ARTICLE))
-    files.update(assets.runtime_files(args.pyodide))
+    config = page_config(offline.live_bytes(files))
+
+    def page(base_url: str, zip_link: bool) -> bytes:
+        info = {**site, "zip": offline.ZIP if zip_link else None}
+        return render.render_page(ARTICLE, article, static, base_url, info, config).encode()
+
+    # the manifest and the service worker cover every file written so far (builder/offline.py)
+    copy = offline.finish({**files, "index.html": page("", False)}) if args.zip else None
+    files = offline.finish({**files, "index.html": page(base, bool(args.zip))})
+    if copy:  # the zip's page has no <base> (it is served from wherever it is unpacked) and no link to itself
+        files[offline.ZIP] = offline.zip_copy(copy)
     assets.write_site(out, files)
     size = sum(len(v) for v in files.values())
     print(f"built {out} ({len(files)} files, {size / 1e6:.1f} MB) in {time.time() - t0:.1f} s", flush=True)
     return out
 
 
-def page_config() -> dict:
-    """What the page's JS shares with the build, so each value has one source."""
+def page_config(live_bytes: int) -> dict:
+    """What the page's JS shares with the build, so each value has one source. ``live_bytes``: the
+    gzip size of what the live figures download (their button on a metered connection says it)."""
     from builder.png import PALETTE
-    return {"px_per_unit": frames.PX_PER_UNIT, "palette": PALETTE, "pyodide_files": list(assets.PYODIDE_FILES)}
+    return {"px_per_unit": frames.PX_PER_UNIT, "palette": PALETTE, "pyodide_files": list(assets.PYODIDE_FILES),
+            "live_bytes": live_bytes}
 
 
 def describe(meta: dict) -> str:

@@ -31,13 +31,33 @@ def site_folder(path: str | None) -> Path:
     return out
 
 
+# Every context starts from these unless a benchmark asks otherwise: service workers blocked, so a
+# page load measures the network and the HTTP cache, never the site's service worker (bench/browser.py
+# measures that apart); the page's Content-Security-Policy bypassed, because Playwright's
+# wait_for_function evaluates an expression string with eval, which the policy forbids.
+CONTEXT_DEFAULTS = {"service_workers": "block", "bypass_csp": True}
+
+
+class BrowserWithDefaults:
+    """A Playwright browser whose new_context() starts from CONTEXT_DEFAULTS."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **kwargs):
+        return self._browser.new_context(**{**CONTEXT_DEFAULTS, **kwargs})
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
 @contextlib.contextmanager
 def chromium():
     from playwright.sync_api import sync_playwright
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         try:
-            yield browser
+            yield BrowserWithDefaults(browser)
         finally:
             browser.close()
 
@@ -58,5 +78,5 @@ def ready_page(browser, url, init_script: str | None = None):
         ctx.add_init_script(init_script)
     page = ctx.new_page()
     page.goto(url)
-    page.wait_for_function("document.documentElement.dataset.model === 'ready'", timeout=120_000)
+    page.wait_for_function("() => document.documentElement.dataset.model === 'ready'", timeout=120_000)
     return page

@@ -162,7 +162,7 @@ def frame_cells(model, settings: dict, inputs: "Inputs") -> dict:
                 f'cells, one row per cell in t-SNE order, one column per point">'
                 f'<path d="{S.to_svg_path(line, PX_PER_UNIT, origin, 1)}"/>'
                 f'<image x="0" y="{stroke_h:.0f}" width="{width:.0f}" height="{heat_h:.0f}" preserveAspectRatio="none" '
-                f'style="image-rendering: pixelated" href="{heatmap_uri(acts.T)}"/></svg>')  # a row per cell
+                f'class="pixelated" href="{heatmap_uri(acts.T)}"/></svg>')  # a row per cell
     return {"svg": svg_text, "points": len(line)}
 
 
@@ -178,7 +178,7 @@ def frame_cells_live(model, settings: dict, inputs: "Inputs") -> dict:
     h = 900.0 * grid.shape[0] / cols
     return {"svg": (f'<svg class="static-svg" viewBox="0 0 900 {h:.0f}" role="img" xmlns="http://www.w3.org/2000/svg" '
                     f'aria-label="All {len(c)} cell states after a generated line, in t-SNE order">'
-                    f'<image width="900" height="{h:.0f}" style="image-rendering: pixelated" href="{heatmap_uri(grid)}"/></svg>'),
+                    f'<image width="900" height="{h:.0f}" class="pixelated" href="{heatmap_uri(grid)}"/></svg>'),
             "points": len(inputs.lines[0])}
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import jinja2
 
 from .article import Article
+from .offline import CSP
 
 
 def environment(article_dir: Path) -> jinja2.Environment:
@@ -17,7 +18,8 @@ def environment(article_dir: Path) -> jinja2.Environment:
 def render_page(article_dir: Path, article: Article, frames: dict, base_url: str, site_info: dict,
                 page_config: dict) -> str:
     """The whole page. ``page_config``: the values the runtime JS shares with the build (pixels per
-    unit, the heatmap palette, Pyodide's files), written once into the page as JSON."""
+    unit, the heatmap palette, Pyodide's files, the live figures' download size), written once into
+    the page as JSON. The page carries the Content-Security-Policy in a <meta> too (builder/offline.py)."""
     env = environment(article_dir)
     body, appendix = article.body_html, article.appendix_html
     for fig in article.figures:
@@ -26,6 +28,6 @@ def render_page(article_dir: Path, article: Article, frames: dict, base_url: str
         body = body.replace(f"<!--figure:{fig.id}-->", html)
         appendix = appendix.replace(f"<!--figure:{fig.id}-->", html)
     return env.get_template("templates/index.html.j2").render(
-        meta=article.meta, body=body, appendix=appendix, article=article, base=base_url, site=site_info,
+        meta=article.meta, body=body, appendix=appendix, article=article, base=base_url, site=site_info, csp=CSP,
         page_config=json.dumps(page_config, sort_keys=True, separators=(",", ":")).replace("</", "<\\/"),
         figure_kinds=sorted({f.kind for f in article.figures}))

@@ -1,4 +1,6 @@
-"""A local static server for the built site (Pyodide cannot run from file://)."""
+"""A local static server for the built site (Pyodide cannot run from file://). Every response
+carries the site's Content-Security-Policy as a header: a <meta> policy covers the page only, the
+header covers its workers too (builder/offline.py)."""
 from __future__ import annotations
 
 import functools
@@ -7,11 +9,17 @@ import sys
 import threading
 from pathlib import Path
 
+from .offline import CSP
+
 
 class Handler(http.server.SimpleHTTPRequestHandler):
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
                       ".wasm": "application/wasm", ".js": "text/javascript", ".mjs": "text/javascript",
                       ".whl": "application/zip", ".zip": "application/zip", ".bin": "application/octet-stream"}
+
+    def end_headers(self):
+        self.send_header("Content-Security-Policy", CSP)
+        super().end_headers()
 
     def log_message(self, *args):  # quiet: the page makes many requests
         pass
@@ -30,8 +38,10 @@ def make_server(folder: Path, port: int = 0) -> http.server.ThreadingHTTPServer:
     return Server(("127.0.0.1", port), handler)
 
 
-def serve_in_thread(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    server = make_server(folder)
+def serve_in_thread(folder: Path, port: int = 0) -> tuple[http.server.ThreadingHTTPServer, str]:
+    """Serve ``folder`` from a thread, on ``port`` (0: any free one); ``server.shutdown()`` and
+    ``server.server_close()`` stop it and free the port, so a new server can take the same origin."""
+    server = make_server(folder, port)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 

@@ -5,3 +5,4 @@ const page = JSON.parse(document.getElementById("page-config").textContent);
 export const PX_PER_UNIT = page.px_per_unit; // CSS px per article unit, as the static frames draw
 export const PALETTE = page.palette; // {neg, mid, pos}: [r, g, b] of the heatmaps' diverging colours
 export const PYODIDE_FILES = page.pyodide_files; // the files the worker checks before loading Pyodide
+export const LIVE_BYTES = page.live_bytes; // gzip bytes the live figures download (the build sums them)

@@ -23,10 +23,17 @@ export function attachFigure(root, onReady) {
     say("");
     goLive(root);
     onReady({ say });
-  }, (err) => {
-    say(`The live figure could not start (${err.message}); the picture shows what the model wrote when this page was built.`);
-  });
+  }, (err) => fallBack(root, err));
   return say;
+}
+
+// The model could not start: the figure keeps (or gets back) its static frame and says so in one line.
+export function fallBack(root, err) {
+  root.querySelector(".frame.static")?.removeAttribute("hidden");
+  root.querySelector(".live")?.setAttribute("hidden", "");
+  delete root.dataset.live;
+  const status = root.querySelector(".status");
+  if (status) status.textContent = `The live figure could not start (${err.message}); the picture shows what the model wrote when this page was built.`;
 }
 
 // A Play/Pause toggle: `playing` says its state, onToggle(playing) follows each press.

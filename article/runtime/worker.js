@@ -24,6 +24,19 @@ async function stage(sentence, work) {
   }
 }
 
+// Pyodide 0.27.7 only warns when its WebAssembly cannot be compiled (a truncated or corrupt
+// pyodide.asm.wasm, a policy without 'wasm-unsafe-eval'), and loadPyodide then never settles:
+// this rejects on that warning, so the start-up fails instead of waiting for ever.
+function wasmFailure() {
+  return new Promise((_, reject) => {
+    const warn = console.warn;
+    console.warn = (...args) => {
+      if (args[0] === "wasm instantiation failed!") reject(new Error("pyodide.asm.wasm did not compile"));
+      warn.apply(console, args);
+    };
+  });
+}
+
 async function boot(msg) {
   const base = new URL(msg.base, self.location.href);
   // Milliseconds each start-up stage took (bench/browser.py prints them): the ready reply carries them.
@@ -40,7 +53,8 @@ async function boot(msg) {
     importScripts(new URL("pyodide/pyodide.js", base).href);
   });
   lap("loader");
-  py = await stage("the Python runtime (Pyodide) could not start", () => loadPyodide({ indexURL: new URL("pyodide/", base).href }));
+  py = await stage("the Python runtime (Pyodide) could not start", () =>
+    Promise.race([loadPyodide({ indexURL: new URL("pyodide/", base).href }), wasmFailure()]));
   lap("pyodide");
   post(msg.id, "progress", { stage: "numpy" });
   await stage("numpy could not be loaded", () => py.loadPackage("numpy", { messageCallback: () => {}, errorCallback: () => {} }));

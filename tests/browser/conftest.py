@@ -5,7 +5,10 @@ and so does any console error or uncaught page error.
 """
 from __future__ import annotations
 
+import functools
+import http.server
 import shutil
+import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -109,3 +112,75 @@ def screenshot(page, folder: str, name: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# Every browser context in these tests starts from these options unless a test asks otherwise:
+# service workers blocked, so that routing (`guarded`) and request counts see every request the
+# page and its workers make, never a copy the site's service worker kept; and the page's
+# Content-Security-Policy bypassed, because Playwright's wait_for_function evaluates an expression
+# string with eval, which the policy forbids. tests/browser/test_offline.py opens its contexts with
+# both turned back on (OFFLINE_CONTEXT) and tests the service worker and the policy themselves.
+CONTEXT_DEFAULTS = {"service_workers": "block", "bypass_csp": True}
+OFFLINE_CONTEXT = {"service_workers": "allow", "bypass_csp": False}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, **CONTEXT_DEFAULTS}
+
+
+class _BrowserWithDefaults:
+    """pytest-playwright's browser, whose new_context() starts from CONTEXT_DEFAULTS (tests that
+    open their own contexts get them too)."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **kwargs):
+        return self._browser.new_context(**{**CONTEXT_DEFAULTS, **kwargs})
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
+@pytest.fixture(scope="session")
+def browser(browser):
+    return _BrowserWithDefaults(browser)
+
+
+class Served:
+    """A folder served from a thread on one port for its whole life: stop() and start() again keep
+    the origin, so the site's service worker is still the one in charge after a restart. ``plain``:
+    Python's own handler, which sends no Content-Security-Policy header (like a host that cannot)."""
+
+    def __init__(self, folder: Path, plain: bool = False):
+        self.folder, self.plain, self.port = Path(folder), plain, 0
+        self.start()
+        self.url = f"http://127.0.0.1:{self.port}/"
+
+    def start(self):
+        if self.plain:
+            from builder.serve import Server
+            handler = functools.partial(_PlainHandler, directory=str(self.folder))
+            self.server = Server(("127.0.0.1", self.port), handler)
+            threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        else:
+            self.server, _ = serve_in_thread(self.folder, self.port)
+        self.port = self.server.server_address[1]
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class _PlainHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def record_errors(context) -> list[str]:
+    """Console errors and uncaught errors of every page (and its workers) in ``context``."""
+    errors = []
+    context.on("console", lambda m: errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    context.on("weberror", lambda e: errors.append(f"page error: {e.error}"))
+    return errors
