@@ -7,7 +7,8 @@ and the rate the figure itself delivers.
 progressive drawing in points of the line per second: in the model worker alone, and spread over
 the model worker and its helpers (what fig-paths does: one worker per core, at most 4). Then, in
 fig-paths itself (its drawing on the main thread included), the points per second it completes on
-its opening line at each Steps setting, and the longest main-thread task meanwhile.
+its opening line at each Steps setting (the time to its 200th point), and the longest main-thread
+task meanwhile.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ JS = """async ([flat, steps, spread]) => {
   await job.promise;
   return [(performance.now() - t0) / 1000, job.workers || 1]; }"""
 
-FIGURE = """async ([steps, seconds]) => {
+FIGURE = """async ([steps, points]) => {
   const root = document.getElementById('fig-paths'), select = root.querySelector('select.steps');
   window.__long = [];
   new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); })
@@ -38,9 +39,9 @@ FIGURE = """async ([steps, seconds]) => {
   select.value = String(steps);
   select.dispatchEvent(new Event('change'));
   const t0 = performance.now();
-  await new Promise((done) => setTimeout(done, seconds * 1000));
-  const points = Number(root.dataset.pointsDone), t = (performance.now() - t0) / 1000;
-  return [points / t, Math.max(0, ...window.__long)]; }"""
+  while (Number(root.dataset.pointsDone) < points) await new Promise((done) => setTimeout(done, 20));
+  return [points / ((performance.now() - t0) / 1000), Math.max(0, ...window.__long)]; }"""
+FIGURE_POINTS = 200  # of the figure's opening line (the first generated line, longer than this)
 
 HELPERS = """async () => {
   const { model } = await import('./runtime/client.js');
@@ -78,7 +79,7 @@ def main():
                   f"native CPython {native[steps]:6.2f} s ({600 / native[steps]:6.1f} points/s)")
         page.locator("#fig-paths").scroll_into_view_if_needed()
         for steps in (1, 4, 8):
-            rates = [page.evaluate(FIGURE, [steps, 5 if steps > 1 else 2]) for _ in range(args.runs)]
+            rates = [page.evaluate(FIGURE, [steps, FIGURE_POINTS]) for _ in range(args.runs)]
             print(f"fig-paths, Steps {steps}: {med([r[0] for r in rates]):6.1f} points/s as drawn, "
                   f"longest main-thread task {max(r[1] for r in rates):.0f} ms (0 = none over 50 ms)")
 
