@@ -1,11 +1,20 @@
-"""The site in headless Chromium: start-up, transfer, worker step times, main-thread tasks.
+"""The site in headless Chromium: start-up with and without the SIMD kernel, transfer, the worker's
+step on the kernel and on the NumPy path, a larger synthetic model, main-thread tasks.
 
     python bench/browser.py [--site DIR] [--runs 5]
 
-Builds the site into a temporary folder unless --site is given, serves it on 127.0.0.1 and prints
-medians over --runs page loads. Cold and warm starts run with service workers blocked (the network,
-then the HTTP cache); the repeat visit lets the site's service worker keep the site, then loads it
-again from its cache. Needs `npm ci` and Debian's chromium (as `make test` sets up).
+Builds the site into a temporary folder unless --site is given, serves it on 127.0.0.1, loads the
+page once unmeasured (a fresh browser's first page is slower), then prints medians over --runs.
+Each run, in fresh browser contexts with service workers blocked:
+
+- a cold start with the kernel and one without it (``?kernel=off``), in alternating order;
+- in the kernel's page: a warm start (the HTTP cache), then the worker's ``bench`` request on the
+  kernel and on the NumPy path (the same weights), batch 1 and 50, alternating; the same for a
+  synthetic 1×900 model (random weights); the activations of a 700-point line; the longest
+  main-thread task while fig-generate writes;
+- a repeat visit that the site's service worker serves from its cache.
+
+Needs `npm ci` and Debian's chromium (as `make test` sets up).
 """
 from __future__ import annotations
 
@@ -15,10 +24,23 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-from common import parse_args, chromium, served, site_folder
+from common import chromium, parse_args, served, site_folder
 
 LONGTASKS = """window.__long = []; new PerformanceObserver((l) => {
   for (const e of l.getEntries()) window.__long.push(e.duration); }).observe({entryTypes: ['longtask']});"""
+STAGES = """async () => { const { model } = await import('./runtime/client.js');
+  return { 'page until worker': Math.round(model.startedAt), ...model.info.timings }; }"""
+STEP = """async ([backend, batch, steps, hidden]) => { const { model } = await import('./runtime/client.js');
+  return (await model.request('bench', { batch, steps, backend, hidden }).promise).ms; }"""
+ACTIVATIONS = """async () => { const { model } = await import('./runtime/client.js');
+  const g = await model.request('generate', { session: 'b', n: 700, temperature: 0.5, seed: 3, reset: true }).promise;
+  const t0 = performance.now(); await model.request('activations', { strokes: g.strokes }).promise;
+  return performance.now() - t0; }"""
+# (label, backend, batch, steps per block, synthetic cells or None)
+STEPS = [("kernel 1", "model", 1, 200, None), ("numpy 1", "numpy", 1, 200, None),
+         ("kernel 50", "model", 50, 20, None), ("numpy 50", "numpy", 50, 20, None)]
+SYNTHETIC = [("900 kernel 1", "model", 1, 100, 900), ("900 numpy 1", "numpy", 1, 100, 900),
+             ("900 kernel 50", "model", 50, 10, 900), ("900 numpy 50", "numpy", 50, 5, 900)]
 
 
 def load(page, url) -> float:
@@ -51,44 +73,64 @@ def transfer(site: Path, paths: set[str]) -> tuple[int, int]:
     return raw, gz
 
 
+def in_kernel_page(page, url, r: dict):
+    """Everything measured inside the page that runs the kernel (see the module docstring)."""
+    r["warm"].append(load(page, url))  # same context: the HTTP cache is warm
+    assert page.evaluate("async () => (await import('./runtime/client.js')).model.info.backend") == "kernel"
+    for _ in range(2):  # kernel and NumPy alternate, twice
+        for label, backend, batch, steps, hidden in STEPS:
+            r[label].append(page.evaluate(STEP, [backend, batch, steps, hidden]))
+    for label, backend, batch, steps, hidden in SYNTHETIC:
+        r[label].append(page.evaluate(STEP, [backend, batch, steps, hidden]))
+    r["activations"].append(page.evaluate(ACTIVATIONS))
+    page.evaluate("window.__long = []")
+    page.locator("#fig-generate").scroll_into_view_if_needed()
+    page.wait_for_timeout(4000)
+    r["longest"].append(max(page.evaluate("window.__long") or [0]))
+
+
 def main():
     args = parse_args(__doc__, runs=5)
     site = site_folder(args.site)
-    cold, warm, cached, b1, b50, longest, paths, stages = [], [], [], [], [], [], set(), []
+    labels = ["cold kernel", "cold numpy", "warm", "cached", "activations", "longest"]
+    r = {k: [] for k in labels + [s[0] for s in STEPS + SYNTHETIC]}
+    paths, stages = set(), {"kernel": [], "numpy": []}
     with chromium() as browser, served(site) as url:
-        for _ in range(args.runs):
-            ctx = browser.new_context()  # service workers blocked (common.CONTEXT_DEFAULTS)
-            ctx.add_init_script(LONGTASKS)
-            page = ctx.new_page()
-            page.on("request", lambda r: paths.add(urlparse(r.url).path))
-            cold.append(load(page, url))
-            stages.append(page.evaluate("""async () => { const { model } = await import('./runtime/client.js');
-                return { 'page until worker': Math.round(model.startedAt), ...model.info.timings }; }"""))
-            warm.append(load(page, url))  # same context: the HTTP cache is warm
-            res = page.evaluate("""async () => {
-                const { model } = await import('./runtime/client.js');
-                const one = await model.request('bench', { batch: 1, steps: 200 }).promise;
-                const fifty = await model.request('bench', { batch: 50, steps: 20 }).promise;
-                return [one.ms, fifty.ms]; }""")
-            b1.append(res[0])
-            b50.append(res[1])
-            page.evaluate("window.__long = []")
-            page.locator("#fig-generate").scroll_into_view_if_needed()
-            page.wait_for_timeout(4000)
-            longest.append(max(page.evaluate("window.__long") or [0]))
-            ctx.close()
-            cached.append(repeat_visit(browser, url))
+        ctx = browser.new_context()  # one load first, unmeasured: a fresh browser's first page is slower
+        load(ctx.new_page(), url)
+        ctx.close()
+        for i in range(args.runs):
+            for which in (("kernel", "numpy") if i % 2 == 0 else ("numpy", "kernel")):
+                ctx = browser.new_context()  # service workers blocked (common.CONTEXT_DEFAULTS)
+                ctx.add_init_script(LONGTASKS)
+                page = ctx.new_page()
+                if which == "kernel":
+                    page.on("request", lambda req: paths.add(urlparse(req.url).path))
+                r[f"cold {which}"].append(load(page, url + ("?kernel=off" if which == "numpy" else "")))
+                stages[which].append(page.evaluate(STAGES))
+                if which == "kernel":
+                    in_kernel_page(page, url, r)
+                ctx.close()
+            r["cached"].append(repeat_visit(browser, url))
     raw, gz = transfer(site, paths)
-    med = statistics.median
-    print(f"medians of {args.runs} runs, headless Chromium on 127.0.0.1")
-    print(f"cold start to model-ready  {med(cold):.2f} s")
-    parts = ", ".join(f"{k} {med([t[k] for t in stages]) / 1000:.2f} s" for k in stages[0])
-    print(f"  cold start, worker stages: {parts}")
-    print(f"warm start to model-ready  {med(warm):.2f} s")
-    print(f"repeat visit, model-ready  {med(cached):.2f} s from the service worker's cache")
+    med = {k: statistics.median(v) for k, v in r.items()}
+    ratio = lambda a, b: med[b] / med[a]  # noqa: E731 — how many times faster a is than b
+    print(f"medians of {args.runs} runs, headless Chromium on 127.0.0.1; kernel and NumPy interleaved")
+    print(f"cold start to model-ready  kernel {med['cold kernel']:.2f} s, without it (?kernel=off) "
+          f"{med['cold numpy']:.2f} s ({100 * (med['cold kernel'] / med['cold numpy'] - 1):+.1f} %)")
+    for which, runs in stages.items():
+        parts = ", ".join(f"{k} {statistics.median([t[k] for t in runs]) / 1000:.2f}" for k in runs[0])
+        print(f"  worker stages, {which:6s} (s): {parts}")
+    print(f"warm start to model-ready  {med['warm']:.2f} s")
+    print(f"repeat visit, model-ready  {med['cached']:.2f} s from the service worker's cache")
     print(f"bytes transferred          {raw / 1e6:.2f} MB raw, {gz / 1e6:.2f} MB gzip -6")
-    print(f"worker sampling step       batch 1 {med(b1):.3f} ms, batch 50 {med(b50):.3f} ms")
-    print(f"longest main-thread task   {med(longest):.0f} ms while fig-generate runs (0 = none over 50 ms)")
+    for cells, prefix in (("the model", ""), ("synthetic 1×900", "900 ")):
+        for b in (1, 50):
+            k, n = f"{prefix}kernel {b}", f"{prefix}numpy {b}"
+            print(f"sampling step, {cells:15s} batch {b:<2}  kernel {med[k]:7.3f} ms, NumPy {med[n]:7.3f} ms "
+                  f"({ratio(k, n):.1f}×)")
+    print(f"activations, 700 points    {med['activations']:.0f} ms (kernel)")
+    print(f"longest main-thread task   {med['longest']:.0f} ms while fig-generate runs (0 = none over 50 ms)")
 
 
 if __name__ == "__main__":

@@ -20,8 +20,9 @@ Request types and their payloads (see README, "Worker protocol"):
 - ``feed``: session, append, reset → c (H,), the session's cell state after the new rows.
 - ``nll``: strokes → nats per point.
 - ``exec``: code, my_strokes → output, error, count, shown{i} (+ shown{i}_meta): the reader's console.
-- ``bench``: batch, steps, backend ("model", or "numpy" for the NumPy path beside the kernel) →
-  median milliseconds of one sampling step in this runtime.
+- ``bench``: batch, steps, backend ("model", or "numpy" for the NumPy path beside the kernel),
+  hidden (optional: a synthetic model of that many cells, random weights, on a kernel of its own
+  when the figures' model runs on the kernel) → median milliseconds of one sampling step here.
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ MAX_STEPS = 1000  # most points one request may ask the model to write
 _model: Model | None = None
 _backend = None  # engine.kernel.Backend when the worker handed in the SIMD kernel
 _numpy_twin: Model | None = None  # the same weights on NumPy, for benchmarks beside the kernel
+_synthetic: dict[tuple[int, str], Model] = {}  # (cells, backend) → a random model, for benchmarks
 _weights: bytes = b""
 _sessions: dict[str, object] = {}
 
@@ -49,6 +51,7 @@ def init(weights, kernel=None) -> dict:
     _weights = weights.to_bytes() if hasattr(weights, "to_bytes") else bytes(weights)
     _model, _backend, _numpy_twin = load_model(_weights), None, None
     _sessions.clear()
+    _synthetic.clear()
     info = {"hidden": _model.hidden, "mixtures": _model.mixtures, "backend": "numpy"}
     if kernel is not None:
         from .kernel import attach
@@ -189,9 +192,13 @@ def handle_bench(p: dict):
 
     from .sampling import sample_next
     batch, steps = _count(p.get("batch", 1), "batch", 1, 200), _count(p.get("steps", 100), "steps")
-    if p.get("backend", "model") not in ("model", "numpy"):
+    backend = p.get("backend", "model")
+    if backend not in ("model", "numpy"):
         raise ValueError("backend must be 'model' (as the figures run it) or 'numpy'")
-    model = _numpy() if p.get("backend") == "numpy" else _model
+    if p.get("hidden") is not None:
+        model = _synthetic_model(_count(p["hidden"], "hidden", 1, 2000), backend)
+    else:
+        model = _numpy() if backend == "numpy" else _model
     rng = np.random.default_rng(0)
     state, x, times = model.zero_state(batch), np.zeros((batch, 3)), []
     for _ in range(5):
@@ -210,6 +217,23 @@ def _numpy() -> Model:
         return _model
     _numpy_twin = _numpy_twin or load_model(_weights)
     return _numpy_twin
+
+
+def _synthetic_model(hidden: int, backend: str) -> Model:
+    """A model of ``hidden`` cells and 20 mixture components with random weights (the time of a
+    step does not depend on their values): what a larger model would cost in this runtime. On a
+    second instance of the kernel (its own memory) when the figures' model runs on the kernel."""
+    key = (hidden, backend if _backend is not None else "numpy")
+    if key not in _synthetic:
+        from .kernel import attach
+        from .weights import Weights
+        rng, n_out = np.random.default_rng(hidden), 1 + 6 * 20
+        model = Model(Weights(rng.normal(0, 0.1, (3 + hidden, 4 * hidden)), rng.normal(0, 0.1, 4 * hidden),
+                              rng.normal(0, 0.1, (hidden, n_out)), rng.normal(0, 0.1, n_out)).check())
+        if key[1] == "model":
+            attach(model, _backend.kernel.another())
+        _synthetic[key] = model
+    return _synthetic[key]
 
 
 def handle_nll(p: dict):

@@ -15,6 +15,8 @@
 //       ndarrays as arguments (a PyProxy, getBuffer) costs ~20 µs each (kernel/wasm_model.py)
 //   kernel.sequence(x, h0, c0, T) → {h, c} (T×H each): a line teacher-forced in one call (Model.run)
 //   kernel.reserve(B): room for B rows (growing detaches earlier views; so does load)
+//   kernel.another()      → a second kernel of the same compiled module, with its own memory (a
+//       second model beside the first, as the benchmarks' synthetic one)
 /* global self */
 "use strict";
 (function (root) {
@@ -45,7 +47,8 @@
     }
   }
 
-  function Kernel(instance) {
+  function Kernel(module, instance) {
+    this.module = module;
     this.exports = instance.exports;
     this.hidden = 0;
     this.nOut = 0;
@@ -151,6 +154,10 @@
     });
   };
 
+  Kernel.prototype.another = function () {
+    return new Kernel(this.module, new WebAssembly.Instance(this.module, {}));
+  };
+
   // tanh of every value (the kernel's own; for tests)
   Kernel.prototype.tanh = function (values) {
     const n = values.length, e = this.exports;
@@ -165,14 +172,15 @@
 
   async function create(bytes) {
     if (!simd()) return null;
-    const { instance } = await WebAssembly.instantiate(bytes, {});
-    return new Kernel(instance);
+    const { module, instance } = await WebAssembly.instantiate(bytes, {});
+    return new Kernel(module, instance);
   }
 
   // Synchronous form (a worker may compile a small module synchronously).
   function createSync(bytes) {
     if (!simd()) return null;
-    return new Kernel(new WebAssembly.Instance(new WebAssembly.Module(bytes), {}));
+    const module = new WebAssembly.Module(bytes);
+    return new Kernel(module, new WebAssembly.Instance(module, {}));
   }
 
   const api = { simd, create, createSync, Kernel };

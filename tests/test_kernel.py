@@ -162,6 +162,25 @@ def test_simd_probe_and_loader(node):
         assert json.loads(res.stdout) == {"simd": want, "kernel": want, "sync": want}
 
 
+def test_another_kernel_has_its_own_memory(node):
+    """kernel.another() (the benchmarks' synthetic model beside the figures' one): two kernels of one
+    module, two models loaded, and each still steps its own: the first's result is the same after the
+    second loaded a model of another size as before."""
+    script = ("const { createSync } = require(process.argv[1]); const fs = require('fs');"
+              "const a = createSync(fs.readFileSync(process.argv[2])); const b = a.another();"
+              "const f = (n, s) => Float32Array.from({ length: n }, (_, i) => Math.sin(s * (i + 1)) * 0.3);"
+              "const load = (k, H, s) => k.load(f((3 + H) * 4 * H, s), f(4 * H, s + 1), f(H * 7, s + 2), f(7, s + 3), H, 7);"
+              "const step = (k, H) => Array.from(k.step(f(3, 9), f(H, 8), f(H, 7), 1, true).y);"
+              "load(a, 5, 1); const before = step(a, 5); load(b, 11, 2); const after = step(a, 5);"
+              "console.log(JSON.stringify({ before, after, other: step(b, 11), same: b.module === a.module }));")
+    res = subprocess.run([node, "-e", script, str(KERNEL / "lstm.js"), str(KERNEL / "lstm.wasm")],
+                         check=False, capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["same"] and out["before"] == out["after"] and len(out["other"]) == 7
+    assert out["other"] != out["before"]
+
+
 def test_committed_wasm_matches_source():
     """kernel/lstm.wasm is what kernel/lstm.c compiles to (the build is deterministic), so no host
     ships a stale kernel. Hosts without clang-19 use the committed file; CI installs clang-19."""

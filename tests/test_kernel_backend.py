@@ -37,6 +37,11 @@ class FakeKernel:
 
     def __init__(self):
         self.loads = 0
+        self.others = []
+
+    def another(self):
+        self.others.append(FakeKernel())
+        return self.others[-1]
 
     def load(self, Wt, b, W_out, b_out, H, n_out):
         self.W, self.b, self.W_out, self.b_out = (np.array(a, np.float32) for a in (Wt, b, W_out, b_out))
@@ -137,3 +142,16 @@ def test_the_worker_falls_back_to_numpy_when_the_kernel_fails():
     assert protocol.init(data, FakeKernel())["backend"] == "kernel"
     assert protocol.init(data)["backend"] == "numpy"
 
+
+
+def test_the_bench_request_times_a_synthetic_model_on_a_kernel_of_its_own():
+    data = W.dumps(random_weights(hidden=8, mixtures=3), "f4")
+    kernel = FakeKernel()
+    protocol.init(data, kernel)
+    for backend in ("model", "numpy"):
+        reply = list(protocol.handle("bench", {"batch": 2, "steps": 2, "backend": backend, "hidden": 24}))
+        assert reply[-1][0] == "result" and reply[-1][1]["ms"] > 0
+    # one second kernel, holding the synthetic model; the figures' kernel still holds its own
+    assert len(kernel.others) == 1 and kernel.others[0].H == 24 and kernel.H == 8 and kernel.loads == 1
+    with pytest.raises(ValueError, match="hidden"):
+        list(protocol.handle("bench", {"batch": 1, "steps": 1, "hidden": 0}))

@@ -44,7 +44,6 @@ async function boot(msg) {
   let mark = performance.now();
   const lap = (name) => { const now = performance.now(); timings[name] = Math.round(now - mark); mark = now; };
   if (typeof WebAssembly !== "object") throw new Error("this browser cannot run WebAssembly");
-  const kernel = msg.kernel === false ? Promise.resolve(null) : loadKernel(base); // while Pyodide starts
   await stage("the Python runtime (Pyodide) is missing from this site", async () => {
     // Pyodide's loader can hang on a missing file instead of failing: check them first (the init
     // message lists them, from the page config)
@@ -53,8 +52,9 @@ async function boot(msg) {
     importScripts(new URL("pyodide/pyodide.js", base).href);
   });
   lap("loader");
-  py = await stage("the Python runtime (Pyodide) could not start", () =>
-    Promise.race([loadPyodide({ indexURL: new URL("pyodide/", base).href }), wasmFailure()]));
+  const starting = loadPyodide({ indexURL: new URL("pyodide/", base).href });
+  const kernel = msg.kernel === false ? Promise.resolve(null) : loadKernel(base); // while Pyodide starts
+  py = await stage("the Python runtime (Pyodide) could not start", () => Promise.race([starting, wasmFailure()]));
   lap("pyodide");
   post(msg.id, "progress", { stage: "numpy" });
   await stage("numpy could not be loaded", () => py.loadPackage("numpy", { messageCallback: () => {}, errorCallback: () => {} }));
@@ -83,13 +83,16 @@ async function boot(msg) {
 // The LSTM step's WebAssembly SIMD kernel (kernel/lstm.c), or null where this browser has no
 // WebAssembly SIMD or the kernel's files fail to load: the model then runs on NumPy, as everywhere
 // else (the engine's Python code does not change; engine/kernel.py routes the model through it).
+// Its script is imported (synchronously) only once the module's bytes have arrived, so that nothing
+// holds up Pyodide's start.
 async function loadKernel(base) {
   try {
-    importScripts(new URL("kernel/lstm.js", base).href);
-    if (!self.LstmKernel.simd()) return null;
     const r = await fetch(new URL("kernel/lstm.wasm", base));
     if (!r.ok) return null;
-    return await self.LstmKernel.create(await r.arrayBuffer());
+    const bytes = await r.arrayBuffer();
+    importScripts(new URL("kernel/lstm.js", base).href);
+    if (!self.LstmKernel.simd()) return null;
+    return await self.LstmKernel.create(bytes);
   } catch (e) {
     return null;
   }
