@@ -4,6 +4,7 @@ gone; a new build takes over whole on the next load; a downloaded copy reads fro
 Each test serves its own folder on a port that survives a restart (conftest.Served): Chromium's
 offline switch does not reach service-worker fetches, so "offline" here is the server stopped."""
 import json
+import time
 import shutil
 import zipfile
 
@@ -141,11 +142,13 @@ def test_a_new_build_takes_over_whole_on_the_next_load(browser, www, tmp_path, o
         assert all(r.from_service_worker for r in responses), [r.url for r in responses if not r.from_service_worker]
         assert set(builds.values()) == {second}, builds
         assert any(u.endswith("pyodide.asm.wasm") for u in builds)
-        # once no page of the first build is open, its cache goes (at the next load)
-        page.wait_for_timeout(11_000)  # past the service worker's grace for pages still starting
-        page.reload()
-        page.wait_for_function(READY, timeout=60_000)
-        assert cache_names(page) == sorted([f"handwriting-build-{second}", "handwriting-meta"])
+        # once no page of the first build is open, its cache goes at a later load (after the service
+        # worker's 10 s grace for pages still starting): load again until it has gone
+        deadline, want = time.monotonic() + 60, sorted([f"handwriting-build-{second}", "handwriting-meta"])
+        while cache_names(page) != want:
+            assert time.monotonic() < deadline, cache_names(page)
+            page.reload()
+            page.wait_for_function(READY, timeout=60_000)
     finally:
         context.close()
         served.stop()
