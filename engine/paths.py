@@ -58,9 +58,10 @@ def iter_possible_paths(model: Model, strokes, n_paths: int = 50, steps: int = 4
         rng = np.random.default_rng(np.random.SeedSequence(root, spawn_key=(i,)))  # independent per point
         out = np.empty((n_paths, int(steps), 3))
         out[:, 0] = sample(np.repeat(run.y[i:i + 1], n_paths, axis=0), model.slices, t, rng)  # one state, n draws
-        for k in range(1, int(steps)):  # the first step from the shared state costs one row, not n_paths
-            state = model.branch(out[:, 0], run.h[i:i + 1], run.c[i:i + 1]) if k == 1 else model.step(out[:, k - 1], state)
-            out[:, k] = sample(model.outputs(state.h), model.slices, t, rng)
+        h, c = run.h[i:i + 1], run.c[i:i + 1]  # one shared state: the first step's product costs one row
+        for k in range(1, int(steps)):
+            h, c = model.branch(out[:, k - 1], h, c)
+            out[:, k] = sample(model.outputs(h), model.slices, t, rng)
         ends = xy[i] + out[:, :, :2].sum(axis=1)
         yield PointPaths(i, out, float(run.mixture.eos[i]), veer(xy[i], xy[min(i + int(steps), last)], ends))
 
