@@ -1,6 +1,6 @@
 """The worker protocol, Python side: one entry point, ``handle``, for every request of the figures.
 
-The Web Worker (article/runtime/worker.js) calls ``init(weights_bytes)`` once, then
+The Web Worker (article/runtime/worker.js) calls ``init(weights_bytes, kernel)`` once, then
 ``handle(type, payload)`` for each request. ``handle`` returns an iterator of ``(kind, data)`` pairs,
 ``kind`` "progress" or "result" (the last one), so long work can stream and be cancelled between
 items. Strokes arrive and leave as flat float32 arrays (T × 3) in article units. Each handler

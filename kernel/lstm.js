@@ -12,7 +12,7 @@
 //   kernel.views(B, rows) → [x, h, c, h2, c2, y] Float32Array views of the kernel's I/O buffers, and
 //   kernel.run(B, shared, withY), kernel.runOutputs(B): the copy-it-yourself form. From Pyodide,
 //       view.assign(ndarray) and view.assign_to(ndarray) copy in ~2 µs each, where passing
-//       ndarrays as arguments (a PyProxy, getBuffer) costs ~20 µs each (kernel/wasm_model.py)
+//       ndarrays as arguments (a PyProxy, getBuffer) costs ~20 µs each (measured under Node)
 //   kernel.sequence(x, h0, c0, T) → {h, c} (T×H each): a line teacher-forced in one call (Model.run)
 //   kernel.reserve(B): room for B rows (growing detaches earlier views; so does load)
 //   kernel.another()      → a second kernel of the same compiled module, with its own memory (a
