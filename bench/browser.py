@@ -8,10 +8,11 @@ page once unmeasured (a fresh browser's first page is slower), then prints media
 Each run, in fresh browser contexts with service workers blocked:
 
 - a cold start with the kernel and one without it (``?kernel=off``), in alternating order;
-- in the kernel's page: a warm start (the HTTP cache), then the worker's ``bench`` request on the
-  kernel and on the NumPy path (the same weights), batch 1 and 50, alternating; the same for a
-  synthetic 1×900 model (random weights); the activations of a 700-point line; the longest
-  main-thread task while fig-generate writes;
+- in the kernel's page: a warm start (the HTTP cache); scrolled to the article's end, where no live
+  figure runs, the worker's ``bench`` request on the kernel and on the NumPy path (the same
+  weights), batch 1 and 50, alternating; the same for a synthetic 1×900 model (random weights);
+  with fig-cells on screen (as when a reader picks a line there), the activations of a 700-point
+  line; the longest main-thread task while fig-generate writes;
 - a repeat visit that the site's service worker serves from its cache.
 
 Needs `npm ci` and Debian's chromium (as `make test` sets up).
@@ -73,15 +74,25 @@ def transfer(site: Path, paths: set[str]) -> tuple[int, int]:
     return raw, gz
 
 
+def quiet(page):
+    """Scroll to the article's end, where no live figure shows, and let their last requests finish:
+    the worker then serves only the benchmark (fig-generate, at the top, writes while it is seen)."""
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.wait_for_timeout(1500)
+
+
 def in_kernel_page(page, url, r: dict):
     """Everything measured inside the page that runs the kernel (see the module docstring)."""
     r["warm"].append(load(page, url))  # same context: the HTTP cache is warm
     assert page.evaluate("async () => (await import('./runtime/client.js')).model.info.backend") == "kernel"
+    quiet(page)
     for _ in range(2):  # kernel and NumPy alternate, twice
         for label, backend, batch, steps, hidden in STEPS:
             r[label].append(page.evaluate(STEP, [backend, batch, steps, hidden]))
     for label, backend, batch, steps, hidden in SYNTHETIC:
         r[label].append(page.evaluate(STEP, [backend, batch, steps, hidden]))
+    page.locator("#fig-cells").scroll_into_view_if_needed()  # where a reader asks for a line's cells
+    page.wait_for_function("document.querySelector('#fig-cells .readout').textContent.startsWith('Cell')", timeout=60_000)
     r["activations"].append(page.evaluate(ACTIVATIONS))
     page.evaluate("window.__long = []")
     page.locator("#fig-generate").scroll_into_view_if_needed()

@@ -53,9 +53,11 @@ def main():
     line, _ = engine.generate(model, 700, 0.5, seed=0)
     with chromium() as browser, served(site) as url:
         page = ready_page(browser, url)
-        acts = med([page.evaluate(ACTS, line.astype("float32").ravel().tolist()) for _ in range(args.runs)])
+        # with fig-cells on screen, as when a reader picks a line there (and fig-generate, which
+        # writes while it is seen, off it)
         page.locator("#fig-cells").scroll_into_view_if_needed()
         page.wait_for_function("document.querySelector('#fig-cells .readout').textContent.startsWith('Cell')")
+        acts = med([page.evaluate(ACTS, line.astype("float32").ravel().tolist()) for _ in range(args.runs)])
         drag = med([page.evaluate(DRAG) for _ in range(args.runs)])
     print(f"medians of {args.runs}")
     print(f"activations of a 700-point line in the worker  {acts:.0f} ms")

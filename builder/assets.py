@@ -72,9 +72,9 @@ def runtime_files(folder: Path | None) -> dict[str, bytes]:
 
 
 def kernel_files() -> dict[str, bytes]:
-    """The LSTM step's WebAssembly SIMD kernel, its loader and its source (kernel/). The committed lstm.wasm is
-    shipped; where clang-19 is installed it is first compiled afresh and must be byte-identical to
-    the committed one, so a stale kernel never reaches a site."""
+    """The LSTM step's WebAssembly SIMD kernel (its two modules), its loader and its source (kernel/).
+    The committed modules are shipped; where clang-19 is installed they are first compiled afresh and
+    must be byte-identical to the committed ones, so a stale kernel never reaches a site."""
     import importlib.util
     kernel = ROOT / "kernel"
     spec = importlib.util.spec_from_file_location("kernel_build", kernel / "build.py")
@@ -82,12 +82,12 @@ def kernel_files() -> dict[str, bytes]:
     spec.loader.exec_module(kernel_build)
     if kernel_build.find_clang() and kernel_build.find_wasm_ld():
         with tempfile.TemporaryDirectory() as tmp:
-            fresh = kernel_build.compile_to(Path(tmp), kernel_build.find_clang(), kernel_build.find_wasm_ld())
-        if fresh != (kernel / "lstm.wasm").read_bytes():
-            raise AssetError("kernel/lstm.wasm differs from a fresh compile of kernel/lstm.c: run "
-                             "`python kernel/build.py` and commit kernel/lstm.wasm")
+            differ = kernel_build.stale(kernel_build.compile_to(Path(tmp), kernel_build.find_clang(), kernel_build.find_wasm_ld()))
+        if differ:
+            raise AssetError(f"kernel/{', kernel/'.join(differ)} differs from a fresh compile of kernel/lstm.c: run "
+                             "`python kernel/build.py` and commit it")
     # lstm.c too: the article links the kernel's source, which the page runs
-    return {f"kernel/{name}": (kernel / name).read_bytes() for name in ("lstm.js", "lstm.wasm", "lstm.c")}
+    return {f"kernel/{name}": (kernel / name).read_bytes() for name in ("lstm.js", *kernel_build.MODULES, "lstm.c")}
 
 
 def pyodide_folder(folder: Path | None) -> Path:

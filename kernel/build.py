@@ -1,8 +1,10 @@
-"""Compile kernel/lstm.c to kernel/lstm.wasm with clang 19 and wasm-ld (wasm32, SIMD, no libc).
+"""Compile kernel/lstm.c to its two modules with clang 19 and wasm-ld (wasm32, SIMD, no libc):
+kernel/lstm.wasm (128-bit SIMD) and kernel/lstm-fma.wasm (the same with relaxed SIMD's fused
+multiply-add, -mrelaxed-simd -DLSTM_FMA), which the loader picks where the browser validates it.
 
-    python kernel/build.py           write kernel/lstm.wasm (without clang-19: keep the committed one)
+    python kernel/build.py           write both (without clang-19: keep the committed ones)
     python kernel/build.py --check   compile into a temporary folder; exit 1 if the bytes differ from
-                                     kernel/lstm.wasm (a stale kernel), 2 if clang-19 is missing
+                                     the committed files (a stale kernel), 2 if clang-19 is missing
 
 The tools are $CLANG and $WASM_LD, else clang-19 and wasm-ld-19 on PATH, else those of
 /usr/lib/llvm-19/bin (Debian's clang-19 and lld-19 packages). The output is deterministic: no debug
@@ -20,8 +22,9 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SOURCE, TARGET = HERE / "lstm.c", HERE / "lstm.wasm"
+SOURCE = HERE / "lstm.c"
 CFLAGS = ["--target=wasm32", "-O3", "-msimd128", "-ffreestanding", "-Wall", "-Wextra", "-Werror", "-c"]
+MODULES = {"lstm.wasm": [], "lstm-fma.wasm": ["-mrelaxed-simd", "-DLSTM_FMA"]}  # file → its extra flags
 LDFLAGS = ["-m", "wasm32", "--no-entry", "--strip-all"]
 
 
@@ -40,33 +43,43 @@ def find_wasm_ld() -> str | None:
     return _find("WASM_LD", "wasm-ld-19", "/usr/lib/llvm-19/bin/wasm-ld")
 
 
-def compile_to(folder: Path, clang: str, wasm_ld: str) -> bytes:
-    """Compile lstm.c into ``folder``/lstm.wasm; returns its bytes. Runs in kernel/, relative paths."""
-    obj, out = Path(folder) / "lstm.o", Path(folder) / "lstm.wasm"
-    subprocess.run([clang, *CFLAGS, "-o", str(obj), SOURCE.name], cwd=HERE, check=True)
-    subprocess.run([wasm_ld, *LDFLAGS, str(obj), "-o", str(out)], cwd=HERE, check=True)
-    return out.read_bytes()
+def compile_to(folder: Path, clang: str, wasm_ld: str) -> dict[str, bytes]:
+    """Compile lstm.c into ``folder`` as each of MODULES; their bytes by file name. Runs in kernel/."""
+    out = {}
+    for name, flags in MODULES.items():
+        obj, wasm = Path(folder) / (name + ".o"), Path(folder) / name
+        subprocess.run([clang, *CFLAGS, *flags, "-o", str(obj), SOURCE.name], cwd=HERE, check=True)
+        subprocess.run([wasm_ld, *LDFLAGS, str(obj), "-o", str(wasm)], cwd=HERE, check=True)
+        out[name] = wasm.read_bytes()
+    return out
+
+
+def stale(fresh: dict[str, bytes]) -> list[str]:
+    """The committed modules that differ from ``fresh`` (or are missing)."""
+    return [name for name, data in fresh.items() if not (HERE / name).exists() or (HERE / name).read_bytes() != data]
 
 
 def main(argv: list[str]) -> int:
     check = "--check" in argv
     clang, wasm_ld = find_clang(), find_wasm_ld()
     if clang is None or wasm_ld is None:
-        where = "cannot check kernel/lstm.wasm against kernel/lstm.c" if check else "kept the committed kernel/lstm.wasm"
+        where = "cannot check the committed modules against kernel/lstm.c" if check else "kept the committed modules"
         print(f"kernel/build.py: clang-19 or wasm-ld-19 not found (apt-get install clang-19 lld-19); {where}",
               file=sys.stderr)
         return 2 if check else 0
     with tempfile.TemporaryDirectory() as tmp:
         fresh = compile_to(Path(tmp), clang, wasm_ld)
+    differ = stale(fresh)
     if check:
-        if not TARGET.exists() or TARGET.read_bytes() != fresh:
-            print("kernel/build.py: kernel/lstm.wasm is stale: run `python kernel/build.py` and commit it", file=sys.stderr)
+        if differ:
+            print(f"kernel/build.py: {', '.join('kernel/' + n for n in differ)} stale: run `python kernel/build.py` "
+                  "and commit", file=sys.stderr)
             return 1
-        print(f"kernel/lstm.wasm matches kernel/lstm.c ({len(fresh)} bytes)")
+        print("kernel modules match kernel/lstm.c: " + ", ".join(f"{n} ({len(b)} bytes)" for n, b in fresh.items()))
         return 0
-    if not TARGET.exists() or TARGET.read_bytes() != fresh:
-        TARGET.write_bytes(fresh)
-    print(f"kernel/lstm.wasm: {len(fresh)} bytes")
+    for name in differ:
+        (HERE / name).write_bytes(fresh[name])
+    print("kernel modules: " + ", ".join(f"{n} {len(b)} bytes" for n, b in fresh.items()))
     return 0
 
 

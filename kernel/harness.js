@@ -1,5 +1,6 @@
-// Parity harness for tests/test_kernel.py: `node kernel/harness.js DIR` runs the kernel on the
-// float32 files a test wrote into DIR and writes its results beside them.
+// Parity harness for tests/test_kernel.py: `node kernel/harness.js DIR [MODULE]` runs the kernel
+// (kernel/MODULE, default lstm.wasm) on the float32 files a test wrote into DIR and writes its
+// results beside them.
 //   DIR/job.json: {"models": [{"name", "H", "n_out", "cases": [{"name", "B", "shared"}]}], "tanh": true?}
 //   inputs  DIR/<model>.{W,b,W_out,b_out}.f32, DIR/<model>.<case>.{x,h,c}.f32, DIR/tanh.in.f32
 //   outputs DIR/<model>.<case>.{h2,c2,y,y_h}.f32 (y_h: lstm_outputs on the case's h), DIR/tanh.out.f32
@@ -16,7 +17,7 @@ const read = (name) => {
 };
 const write = (name, a) => fs.writeFileSync(path.join(dir, name), Buffer.from(a.buffer, a.byteOffset, a.byteLength));
 
-const kernel = createSync(fs.readFileSync(path.join(__dirname, "lstm.wasm")));
+const kernel = createSync(fs.readFileSync(path.join(__dirname, process.argv[3] || "lstm.wasm")));
 if (!kernel) {
   console.error("this Node has no WebAssembly SIMD");
   process.exit(3);

@@ -96,11 +96,17 @@ __attribute__((noinline)) static void cell(v128_t *z, const float *c, float *h2,
  * stored and reloaded every row (measured ~1.6× slower at batch 50). */
 #define SPAN 64
 #define ZERO wasm_f32x4_const_splat(0.0f)
+/* With LSTM_FMA (lstm-fma.wasm, built with -mrelaxed-simd) a multiply-add is relaxed SIMD's
+ * f32x4.relaxed_madd: one fused instruction where the CPU has FMA (rounded once, not twice), the
+ * same two operations where it has not. Nothing else differs between the two modules. */
+#ifdef LSTM_FMA
+#define MADD(acc, s, w) wasm_f32x4_relaxed_madd(s, w, acc)
+#else
+#define MADD(acc, s, w) wasm_f32x4_add(acc, wasm_f32x4_mul(s, w))
+#endif
 #define MAC(acc, s, w) do { \
-    acc##0 = wasm_f32x4_add(acc##0, wasm_f32x4_mul(s, w##0)); \
-    acc##1 = wasm_f32x4_add(acc##1, wasm_f32x4_mul(s, w##1)); \
-    acc##2 = wasm_f32x4_add(acc##2, wasm_f32x4_mul(s, w##2)); \
-    acc##3 = wasm_f32x4_add(acc##3, wasm_f32x4_mul(s, w##3)); } while (0)
+    acc##0 = MADD(acc##0, s, w##0); acc##1 = MADD(acc##1, s, w##1); \
+    acc##2 = MADD(acc##2, s, w##2); acc##3 = MADD(acc##3, s, w##3); } while (0)
 #define ADD_TO(acc, p) do { \
     acc[0] = wasm_f32x4_add(acc[0], p##0); acc[1] = wasm_f32x4_add(acc[1], p##1); \
     acc[2] = wasm_f32x4_add(acc[2], p##2); acc[3] = wasm_f32x4_add(acc[3], p##3); } while (0)

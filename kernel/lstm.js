@@ -2,7 +2,10 @@
 // a classic worker (importScripts defines self.LstmKernel) that also works as a CommonJS module.
 //
 //   LstmKernel.simd()              → true where this runtime validates a WebAssembly SIMD module
-//   await LstmKernel.create(bytes) → a kernel, or null without SIMD (keep the NumPy path then)
+//   LstmKernel.relaxed()           → true where it validates relaxed SIMD (fused multiply-add)
+//   LstmKernel.choose(plain)       → the module to fetch: "lstm-fma.wasm" where relaxed SIMD is
+//       (unless plain), else "lstm.wasm", or null without SIMD (keep the NumPy path then)
+//   await LstmKernel.create(bytes) → a kernel, or null without SIMD
 //   kernel.load(W, b, W_out, b_out, H, nOut)   weights as Model holds them (internal gate order
 //       i, f, o halved | g): W row-major (3+H)×4H, W_out row-major H×nOut; float array-likes or
 //       PyProxies of C-contiguous float32 NumPy arrays. Call again to re-send an edited model.
@@ -23,11 +26,18 @@
   // (module (func (result v128) i32.const 0 i32x4.splat)): valid only where SIMD is
   const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0,
     10, 8, 1, 6, 0, 65, 0, 253, 17, 11]);
+  // (module (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2
+  // f32x4.relaxed_madd)): valid only where relaxed SIMD is
+  const RELAXED_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123,
+    3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11]);
   const NAMES = ["x", "h", "c", "h2", "c2", "y"];
 
-  function simd() {
-    try { return typeof WebAssembly === "object" && WebAssembly.validate(SIMD_PROBE); } catch (e) { return false; }
+  function valid(probe) {
+    try { return typeof WebAssembly === "object" && WebAssembly.validate(probe); } catch (e) { return false; }
   }
+  const simd = () => valid(SIMD_PROBE);
+  const relaxed = () => simd() && valid(RELAXED_PROBE);
+  const choose = (plain) => (!simd() ? null : relaxed() && !plain ? "lstm-fma.wasm" : "lstm.wasm");
 
   // Float32Array views of typed arrays or of PyProxies of float32 NumPy arrays (released after fn).
   function withArrays(arrays, fn) {
@@ -183,7 +193,7 @@
     return new Kernel(module, new WebAssembly.Instance(module, {}));
   }
 
-  const api = { simd, create, createSync, Kernel };
+  const api = { simd, relaxed, choose, create, createSync, Kernel };
   if (typeof module === "object" && module.exports) module.exports = api;
   else root.LstmKernel = api;
 })(typeof self !== "undefined" ? self : globalThis);

@@ -1,5 +1,7 @@
 """The WebAssembly SIMD kernel (kernel/): its LSTM step, output layer and tanh against the engine's
-NumPy model under Node, and the committed kernel/lstm.wasm against a fresh compile of kernel/lstm.c.
+NumPy model under Node, in both modules (lstm.wasm, and lstm-fma.wasm with relaxed SIMD's fused
+multiply-add, which Node 20 runs behind a flag), and the committed modules against a fresh compile
+of kernel/lstm.c.
 
 Node runs kernel/harness.js on float32 files this test writes. Without ``node`` (or clang-19, for the
 compile check) a test skips with a message on a developer machine and fails under CI (CI=true),
@@ -26,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 KERNEL = ROOT / "kernel"
 TOL = 1e-5  # max |kernel − NumPy| / max |NumPy|, for h, c and y
 CI = os.environ.get("CI", "").lower() == "true"
+MODULES = ("lstm.wasm", "lstm-fma.wasm")
 
 
 def need(tool: str, why: str) -> str:
@@ -41,6 +44,13 @@ def need(tool: str, why: str) -> str:
 @pytest.fixture(scope="module")
 def node():
     return need("node", "it runs the WebAssembly kernel")
+
+
+@pytest.fixture(scope="module")
+def relaxed_flag(node) -> list[str]:
+    """Node's option that turns relaxed SIMD on, where this Node still has it behind one."""
+    options = subprocess.run([node, "--v8-options"], check=True, capture_output=True, text=True, timeout=60).stdout
+    return ["--experimental-wasm-relaxed-simd"] if "--experimental-wasm-relaxed-simd" in options else []
 
 
 def f32(a) -> np.ndarray:
@@ -65,9 +75,11 @@ def cases_for(model: engine.Model, rng: np.random.Generator, realistic: bool):
     return out
 
 
-def run_harness(node: str, folder: Path, models: list[tuple[str, engine.Model]], tanh_in=None, exact=None):
-    """Write the models and their cases, run the kernel under Node, read back every result.
-    ``exact``: name → the same model in float64, whose results go into the dict ``exact_out``."""
+def run_harness(node: list[str], folder: Path, models: list[tuple[str, engine.Model]], tanh_in=None, exact=None,
+                module: str = "lstm.wasm"):
+    """Write the models and their cases, run the kernel (kernel/``module``) under Node (``node``: the
+    command and its options), read back every result. ``exact``: name → the same model in float64,
+    whose results go into the dict ``exact_out``."""
     job, expected, exact_out = {"models": [], "tanh": tanh_in is not None}, {}, {}
     rng = np.random.default_rng(7)
     for name, model in models:
@@ -93,7 +105,8 @@ def run_harness(node: str, folder: Path, models: list[tuple[str, engine.Model]],
     if tanh_in is not None:
         f32(tanh_in).tofile(folder / "tanh.in.f32")
     (folder / "job.json").write_text(json.dumps(job))
-    res = subprocess.run([node, str(KERNEL / "harness.js"), str(folder)], check=False, capture_output=True, text=True, timeout=300)
+    res = subprocess.run([*node, str(KERNEL / "harness.js"), str(folder), module], check=False, capture_output=True,
+                         text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     got = {key: {k: np.fromfile(folder / f"{key[0]}.{key[1]}.{k}.f32", dtype=np.float32).reshape(v.shape)
                  for k, v in ref.items()} for key, ref in expected.items()}
@@ -105,7 +118,8 @@ def rel_err(got, ref) -> float:
     return float(np.max(np.abs(got.astype(np.float64) - ref)) / max(np.max(np.abs(ref)), 1e-30))
 
 
-def test_kernel_matches_numpy_step(node, tmp_path):
+@pytest.mark.parametrize("module", MODULES)
+def test_kernel_matches_numpy_step(node, relaxed_flag, tmp_path, module):
     """h, c and the output layer of one step, at batch 1, 7, 50 and from a shared state (branch),
     for random models (H and n_out not multiples of 4 or 16: padded panels) and the default model,
     against engine.Model in float32 and in float64. One kernel instance loads them in turn: the
@@ -116,7 +130,7 @@ def test_kernel_matches_numpy_step(node, tmp_path):
                "edited": lambda: random_weights(hidden=13, mixtures=3, seed=4)}
     models = [(name, engine.Model(make())) for name, make in sources.items()]
     exact = {name: engine.Model(make(), dtype=np.float64) for name, make in sources.items()}
-    (expected, exact_out), got, _ = run_harness(node, tmp_path, models, exact=exact)
+    (expected, exact_out), got, _ = run_harness([node, *relaxed_flag], tmp_path, models, exact=exact, module=module)
     worst = {}
     for key, ref in expected.items():
         for k, v in ref.items():
@@ -130,12 +144,13 @@ def test_kernel_matches_numpy_step(node, tmp_path):
     print("worst relative errors:", sorted(worst.items(), key=lambda kv: -kv[1])[:3])
 
 
-def test_kernel_tanh_accuracy(node, tmp_path):
+@pytest.mark.parametrize("module", MODULES)
+def test_kernel_tanh_accuracy(node, relaxed_flag, tmp_path, module):
     """The kernel's own tanh (no libm under -nostdlib): |error| ≤ 1e-6 on [−20, 20], odd, exact at 0,
     and it keeps small arguments' relative accuracy (no cancellation near 0)."""
     x = np.concatenate([np.linspace(-20, 20, 400_001), np.linspace(-0.5, 0.5, 100_001),
                         [0.0, -0.0, 1e-30, -1e-30, 1e-8, 1e-4, 9.0, 10.0, 10.5, 40.0, 1e30, -1e30]]).astype(np.float32)
-    _, _, t = run_harness(node, tmp_path, [], tanh_in=x)
+    _, _, t = run_harness([node, *relaxed_flag], tmp_path, [], tanh_in=x, module=module)
     ref = np.tanh(x.astype(np.float64))
     err = np.abs(t.astype(np.float64) - ref)
     inside = np.abs(x) <= 20
@@ -148,18 +163,25 @@ def test_kernel_tanh_accuracy(node, tmp_path):
     print(f"tanh: max abs error {err.max():.2e}, in float32 ulps of 1: {err.max() / 2 ** -24:.2f}")
 
 
-def test_simd_probe_and_loader(node):
-    """The loader's SIMD probe validates here and create() gives a kernel; where validation fails
-    (a runtime without SIMD) create() gives null, for the worker to keep the NumPy path."""
+def test_simd_probe_and_loader(node, relaxed_flag):
+    """The loader's probes: where SIMD validates, create() gives a kernel, and choose() names the
+    module with fused multiply-add where relaxed SIMD validates too (unless asked for the plain one),
+    else the plain one; where SIMD does not validate, null from both, for the worker to keep NumPy."""
     script = ("const k = require(process.argv[1]); const fs = require('fs');"
               "if (process.argv[3] === 'off') WebAssembly.validate = () => false;"
               "k.create(fs.readFileSync(process.argv[2])).then((x) => console.log(JSON.stringify("
-              "{simd: k.simd(), kernel: x !== null, sync: k.createSync(fs.readFileSync(process.argv[2])) !== null})));")
-    for mode, want in (("on", True), ("off", False)):
-        args = [node, "-e", script, str(KERNEL / "lstm.js"), str(KERNEL / "lstm.wasm"), mode]
+              "{simd: k.simd(), relaxed: k.relaxed(), best: k.choose(false), plain: k.choose(true), kernel: x !== null,"
+              " sync: k.createSync(fs.readFileSync(process.argv[2])) !== null})));")
+    for flags, mode, want in (([], "on", {"simd": True, "relaxed": False, "best": "lstm.wasm"}),
+                              (relaxed_flag, "on", {"simd": True, "relaxed": True, "best": "lstm-fma.wasm"}),
+                              ([], "off", {"simd": False, "relaxed": False, "best": None})):
+        if mode == "on" and not flags and not relaxed_flag:
+            continue  # this Node has relaxed SIMD without a flag: the next case covers it
+        args = [node, *flags, "-e", script, str(KERNEL / "lstm.js"), str(KERNEL / "lstm.wasm"), mode]
         res = subprocess.run(args, check=False, capture_output=True, text=True, timeout=60)
         assert res.returncode == 0, res.stderr
-        assert json.loads(res.stdout) == {"simd": want, "kernel": want, "sync": want}
+        on = want["simd"]
+        assert json.loads(res.stdout) == {**want, "plain": "lstm.wasm" if on else None, "kernel": on, "sync": on}
 
 
 def test_another_kernel_has_its_own_memory(node):
@@ -182,8 +204,9 @@ def test_another_kernel_has_its_own_memory(node):
 
 
 def test_committed_wasm_matches_source():
-    """kernel/lstm.wasm is what kernel/lstm.c compiles to (the build is deterministic), so no host
-    ships a stale kernel. Hosts without clang-19 use the committed file; CI installs clang-19."""
+    """kernel/lstm.wasm and kernel/lstm-fma.wasm are what kernel/lstm.c compiles to (the build is
+    deterministic), so no host ships a stale kernel. Hosts without clang-19 use the committed files;
+    CI installs clang-19."""
     from importlib.util import module_from_spec, spec_from_file_location
     spec = spec_from_file_location("kernel_build", KERNEL / "build.py")
     build = module_from_spec(spec)

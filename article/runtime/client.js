@@ -45,8 +45,10 @@ export class ModelClient extends EventTarget {
       else this._fail("the model stopped unexpectedly");
     };
     // the worker cannot read the page: it gets the Pyodide files to check from here
-    // ?kernel=off in the page's address keeps the model on NumPy (benchmarks compare the two)
-    const kernel = new URLSearchParams(self.location.search).get("kernel") !== "off";
+    // ?kernel=off in the page's address keeps the model on NumPy (benchmarks compare the two);
+    // ?kernel=simd takes the kernel without fused multiply-add even where relaxed SIMD is there
+    const asked = new URLSearchParams(self.location.search).get("kernel");
+    const kernel = asked === "off" ? false : asked === "simd" ? "simd" : true;
     const job = this._send("init", { base: new URL(".", base).href, pyodideFiles: PYODIDE_FILES, kernel });
     job.promise.then((r) => {
       this.info = r.info;

@@ -53,7 +53,7 @@ async function boot(msg) {
   });
   lap("loader");
   const starting = loadPyodide({ indexURL: new URL("pyodide/", base).href });
-  const kernel = msg.kernel === false ? Promise.resolve(null) : loadKernel(base); // while Pyodide starts
+  const kernel = msg.kernel === false ? Promise.resolve(null) : loadKernel(base, msg.kernel === "simd"); // while Pyodide starts
   py = await stage("the Python runtime (Pyodide) could not start", () => Promise.race([starting, wasmFailure()]));
   lap("pyodide");
   post(msg.id, "progress", { stage: "numpy" });
@@ -77,22 +77,25 @@ async function boot(msg) {
   const info = await stage("the model's weights could not be read", async () =>
     glue.init(new Uint8Array(weights), k).toJs({ dict_converter: Object.fromEntries }));
   lap("weights");
-  return { ...info, timings };
+  return { ...info, ...(info.backend === "kernel" ? { kernelModule: k.file } : {}), timings };
 }
 
 // The LSTM step's WebAssembly SIMD kernel (kernel/lstm.c), or null where this browser has no
 // WebAssembly SIMD or the kernel's files fail to load: the model then runs on NumPy, as everywhere
 // else (the engine's Python code does not change; engine/kernel.py routes the model through it).
-// Its script is imported (synchronously) only once the module's bytes have arrived, so that nothing
-// holds up Pyodide's start.
-async function loadKernel(base) {
+// The module with fused multiply-add where relaxed SIMD is (unless `plain`), else the plain one.
+// Called once Pyodide's start is under way, so that its script's (synchronous) import holds
+// nothing up.
+async function loadKernel(base, plain) {
   try {
-    const r = await fetch(new URL("kernel/lstm.wasm", base));
-    if (!r.ok) return null;
-    const bytes = await r.arrayBuffer();
     importScripts(new URL("kernel/lstm.js", base).href);
-    if (!self.LstmKernel.simd()) return null;
-    return await self.LstmKernel.create(bytes);
+    const file = self.LstmKernel.choose(plain);
+    if (!file) return null;
+    const r = await fetch(new URL(`kernel/${file}`, base));
+    if (!r.ok) return null;
+    const kernel = await self.LstmKernel.create(await r.arrayBuffer());
+    if (kernel) kernel.file = file;
+    return kernel;
   } catch (e) {
     return null;
   }
