@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-from common import chromium, parse_args, served, site_folder
+from common import chromium, parse_args, quiet, served, site_folder
 
 LONGTASKS = """window.__long = []; new PerformanceObserver((l) => {
   for (const e of l.getEntries()) window.__long.push(e.duration); }).observe({entryTypes: ['longtask']});"""
@@ -72,13 +72,6 @@ def transfer(site: Path, paths: set[str]) -> tuple[int, int]:
             raw += len(data)
             gz += len(gzip.compress(data, 6))
     return raw, gz
-
-
-def quiet(page):
-    """Scroll to the article's end, where no live figure shows, and let their last requests finish:
-    the worker then serves only the benchmark (fig-generate, at the top, writes while it is seen)."""
-    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-    page.wait_for_timeout(1500)
 
 
 def in_kernel_page(page, url, r: dict):

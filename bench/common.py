@@ -72,6 +72,13 @@ def served(site: Path):
         server.shutdown()
 
 
+def quiet(page):
+    """Scroll to the article's end, where no live figure shows, and let their last requests finish:
+    the worker then serves only the benchmark (fig-generate, at the top, writes while it is seen)."""
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.wait_for_timeout(1500)
+
+
 def ready_page(browser, url, init_script: str | None = None):
     ctx = browser.new_context()
     if init_script:

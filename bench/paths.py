@@ -18,7 +18,7 @@ import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from common import parse_args, chromium, ready_page, served, site_folder  # noqa: E402
+from common import parse_args, chromium, quiet, ready_page, served, site_folder  # noqa: E402
 
 import engine  # noqa: E402
 from engine.paths import possible_paths  # noqa: E402
@@ -68,6 +68,7 @@ def main():
         native[steps] = med(times)
     with chromium() as browser, served(site) as url:
         page = ready_page(browser, url)
+        quiet(page)  # the workers serve only these requests until fig-paths is scrolled to
         helpers = page.evaluate(HELPERS)
         print(f"navigator.hardwareConcurrency {page.evaluate('navigator.hardwareConcurrency')}, helpers ready: {helpers}")
         for steps in (1, 4, 8):
