@@ -11,8 +11,7 @@ Each run, in fresh browser contexts with service workers blocked:
 - in the kernel's page: a warm start (the HTTP cache); scrolled to the article's end, where no live
   figure runs, the worker's ``bench`` request on the kernel and on the NumPy path (the same
   weights), batch 1 and 50, alternating; the same for a synthetic 1×900 model (random weights);
-  with fig-cells on screen (as when a reader picks a line there), the activations of a 700-point
-  line; the longest main-thread task while fig-generate writes;
+  the longest main-thread task while fig-generate writes (a line's activations: bench/cells.py);
 - a repeat visit that the site's service worker serves from its cache.
 
 Needs `npm ci` and Debian's chromium (as `make test` sets up).
@@ -33,10 +32,6 @@ STAGES = """async () => { const { model } = await import('./runtime/client.js');
   return { 'page until worker': Math.round(model.startedAt), ...model.info.timings }; }"""
 STEP = """async ([backend, batch, steps, hidden]) => { const { model } = await import('./runtime/client.js');
   return (await model.request('bench', { batch, steps, backend, hidden }).promise).ms; }"""
-ACTIVATIONS = """async () => { const { model } = await import('./runtime/client.js');
-  const g = await model.request('generate', { session: 'b', n: 700, temperature: 0.5, seed: 3, reset: true }).promise;
-  const t0 = performance.now(); await model.request('activations', { strokes: g.strokes }).promise;
-  return performance.now() - t0; }"""
 # (label, backend, batch, steps per block, synthetic cells or None)
 STEPS = [("kernel 1", "model", 1, 200, None), ("numpy 1", "numpy", 1, 200, None),
          ("kernel 50", "model", 50, 20, None), ("numpy 50", "numpy", 50, 20, None)]
@@ -84,9 +79,6 @@ def in_kernel_page(page, url, r: dict):
             r[label].append(page.evaluate(STEP, [backend, batch, steps, hidden]))
     for label, backend, batch, steps, hidden in SYNTHETIC:
         r[label].append(page.evaluate(STEP, [backend, batch, steps, hidden]))
-    page.locator("#fig-cells").scroll_into_view_if_needed()  # where a reader asks for a line's cells
-    page.wait_for_function("document.querySelector('#fig-cells .readout').textContent.startsWith('Cell')", timeout=60_000)
-    r["activations"].append(page.evaluate(ACTIVATIONS))
     page.evaluate("window.__long = []")
     page.locator("#fig-generate").scroll_into_view_if_needed()
     page.wait_for_timeout(4000)
@@ -96,7 +88,7 @@ def in_kernel_page(page, url, r: dict):
 def main():
     args = parse_args(__doc__, runs=5)
     site = site_folder(args.site)
-    labels = ["cold kernel", "cold numpy", "warm", "cached", "activations", "longest"]
+    labels = ["cold kernel", "cold numpy", "warm", "cached", "longest"]
     r = {k: [] for k in labels + [s[0] for s in STEPS + SYNTHETIC]}
     paths, stages = set(), {"kernel": [], "numpy": []}
     with chromium() as browser, served(site) as url:
@@ -133,7 +125,6 @@ def main():
             k, n = f"{prefix}kernel {b}", f"{prefix}numpy {b}"
             print(f"sampling step, {cells:15s} batch {b:<2}  kernel {med[k]:7.3f} ms, NumPy {med[n]:7.3f} ms "
                   f"({ratio(k, n):.1f}×)")
-    print(f"activations, 700 points    {med['activations']:.0f} ms (kernel)")
     print(f"longest main-thread task   {med['longest']:.0f} ms while fig-generate runs (0 = none over 50 ms)")
 
 

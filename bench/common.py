@@ -1,7 +1,9 @@
-"""Shared by the browser benchmarks: build (or reuse) a site, serve it, open it in headless Chromium."""
+"""Shared by the browser benchmarks (and, for Chromium's flags and context defaults, the browser
+tests): build (or reuse) a site, serve it, open it in headless Chromium."""
 from __future__ import annotations
 
 import contextlib
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -9,6 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"  # Debian's, as `make test` installs it
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -31,10 +34,11 @@ def site_folder(path: str | None) -> Path:
     return out
 
 
-# Every context starts from these unless a benchmark asks otherwise: service workers blocked, so a
-# page load measures the network and the HTTP cache, never the site's service worker (bench/browser.py
-# measures that apart); the page's Content-Security-Policy bypassed, because Playwright's
-# wait_for_function evaluates an expression string with eval, which the policy forbids.
+# Every context starts from these unless a benchmark or test asks otherwise: service workers blocked,
+# so a page load measures the network and the HTTP cache and routing sees every request, never a copy
+# the site's service worker kept (bench/browser.py and tests/browser/test_offline.py turn them back
+# on); the page's Content-Security-Policy bypassed, because Playwright's wait_for_function evaluates
+# an expression string with eval, which the policy forbids.
 CONTEXT_DEFAULTS = {"service_workers": "block", "bypass_csp": True}
 
 
@@ -55,7 +59,7 @@ class BrowserWithDefaults:
 def chromium():
     from playwright.sync_api import sync_playwright
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             yield BrowserWithDefaults(browser)
         finally:

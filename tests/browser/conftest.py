@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import shutil
 import threading
 from pathlib import Path
 from urllib.parse import urlparse
@@ -15,18 +14,15 @@ from urllib.parse import urlparse
 import pytest
 
 import build
+from bench.common import ARGS, CHROMIUM, CONTEXT_DEFAULTS, BrowserWithDefaults
 from builder.serve import serve_in_thread
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is missing: `make test` installs it (apt-get install chromium)")
-    return {**browser_type_launch_args, "executable_path": CHROMIUM,
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync"]}
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": ARGS}
 
 
 @pytest.fixture(scope="session")
@@ -114,13 +110,9 @@ def screenshot(page, folder: str, name: str) -> Path:
     return path
 
 
-# Every browser context in these tests starts from these options unless a test asks otherwise:
-# service workers blocked, so that routing (`guarded`) and request counts see every request the
-# page and its workers make, never a copy the site's service worker kept; and the page's
-# Content-Security-Policy bypassed, because Playwright's wait_for_function evaluates an expression
-# string with eval, which the policy forbids. tests/browser/test_offline.py opens its contexts with
-# both turned back on (OFFLINE_CONTEXT) and tests the service worker and the policy themselves.
-CONTEXT_DEFAULTS = {"service_workers": "block", "bypass_csp": True}
+# Every browser context in these tests starts from bench.common.CONTEXT_DEFAULTS (service workers
+# blocked, the page's policy bypassed) unless a test asks otherwise: tests/browser/test_offline.py
+# opens its contexts with both turned back on and tests the service worker and the policy themselves.
 OFFLINE_CONTEXT = {"service_workers": "allow", "bypass_csp": False}
 
 
@@ -129,23 +121,11 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, **CONTEXT_DEFAULTS}
 
 
-class _BrowserWithDefaults:
-    """pytest-playwright's browser, whose new_context() starts from CONTEXT_DEFAULTS (tests that
-    open their own contexts get them too)."""
-
-    def __init__(self, browser):
-        self._browser = browser
-
-    def new_context(self, **kwargs):
-        return self._browser.new_context(**{**CONTEXT_DEFAULTS, **kwargs})
-
-    def __getattr__(self, name):
-        return getattr(self._browser, name)
-
-
 @pytest.fixture(scope="session")
 def browser(browser):
-    return _BrowserWithDefaults(browser)
+    """pytest-playwright's browser, whose new_context() starts from CONTEXT_DEFAULTS too (tests that
+    open their own contexts get them)."""
+    return BrowserWithDefaults(browser)
 
 
 class Served:
