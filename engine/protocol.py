@@ -220,16 +220,17 @@ def _numpy() -> Model:
 
 
 def _synthetic_model(hidden: int, backend: str) -> Model:
-    """A model of ``hidden`` cells and 20 mixture components with random weights (the time of a
-    step does not depend on their values): what a larger model would cost in this runtime. On a
-    second instance of the kernel (its own memory) when the figures' model runs on the kernel."""
+    """A model of ``hidden`` cells and 20 mixture components with random weights, quantized as a
+    weights file stores them (the time of a step depends on that, not on the values): what a larger
+    model would cost in this runtime. On a second instance of the kernel (its own memory) when the
+    figures' model runs on the kernel."""
     key = (hidden, backend if _backend is not None else "numpy")
     if key not in _synthetic:
         from .kernel import attach
-        from .weights import Weights
+        from .weights import Weights, dumps, load
         rng, n_out = np.random.default_rng(hidden), 1 + 6 * 20
-        model = Model(Weights(rng.normal(0, 0.1, (3 + hidden, 4 * hidden)), rng.normal(0, 0.1, 4 * hidden),
-                              rng.normal(0, 0.1, (hidden, n_out)), rng.normal(0, 0.1, n_out)).check())
+        model = Model(load(dumps(Weights(rng.normal(0, 0.1, (3 + hidden, 4 * hidden)), rng.normal(0, 0.1, 4 * hidden),
+                                         rng.normal(0, 0.1, (hidden, n_out)), rng.normal(0, 0.1, n_out)))))
         if key[1] == "model":
             attach(model, _backend.kernel.another())
         _synthetic[key] = model

@@ -1,6 +1,8 @@
 // Milliseconds per LSTM step with the kernel under Node (V8), copies in and out included:
-//   node kernel/bench.js [H=500] [M=20] [path/to/lstm.wasm]
-// Random weights (the time does not depend on their values). Each figure is the mean time of a
+//   node kernel/bench.js [H=500] [M=20] [path/to/lstm.wasm] [float]
+// Random weights, quantized as a weights file's are (integers × a unit per column), so that the
+// kernel also holds its compact recurrent panels; with `float`, unquantized (float panels only).
+// The time depends on that and not on the values. Each figure is the mean time of a
 // step over a block of steps: the best and the median of 9 blocks (after one to warm up), since a
 // shared machine only ever adds time.
 "use strict";
@@ -11,7 +13,11 @@ const { createSync } = require("./lstm.js");
 const H = Number(process.argv[2] || 500), M = Number(process.argv[3] || 20), nOut = 1 + 6 * M;
 const kernel = createSync(fs.readFileSync(process.argv[4] || path.join(__dirname, "lstm.wasm")));
 const rand = (n, s) => Float32Array.from({ length: n }, () => (Math.random() - 0.5) * s);
-kernel.load(rand((3 + H) * 4 * H, 0.1), rand(4 * H, 0.1), rand(H * nOut, 0.1), rand(nOut, 0.1), H, nOut);
+const quantized = process.argv[5] !== "float";
+const W = quantized ? Float32Array.from({ length: (3 + H) * 4 * H }, (_, i) => Math.round((Math.random() - 0.5) * 254) * 0.001)
+  : rand((3 + H) * 4 * H, 0.1);
+kernel.load(W, rand(4 * H, 0.1), rand(H * nOut, 0.1), rand(nOut, 0.1), H, nOut);
+console.log(`recurrent weights ${quantized ? "quantized" : "float"}: compact panels ${kernel.compact ? "used" : "not used"}`);
 
 function time(label, B, rowsOfState, withY, fn) {
   const x = rand(3 * B, 1);

@@ -3,7 +3,8 @@
 // results beside them.
 //   DIR/job.json: {"models": [{"name", "H", "n_out", "cases": [{"name", "B", "shared"}]}], "tanh": true?}
 //   inputs  DIR/<model>.{W,b,W_out,b_out}.f32, DIR/<model>.<case>.{x,h,c}.f32, DIR/tanh.in.f32
-//   outputs DIR/<model>.<case>.{h2,c2,y,y_h}.f32 (y_h: lstm_outputs on the case's h), DIR/tanh.out.f32
+//   outputs DIR/<model>.<case>.{h2,c2,y,y_h}.f32 (y_h: lstm_outputs on the case's h), DIR/tanh.out.f32,
+//           DIR/loaded.json: {model name: {"compact": whether it loaded into the compact panels}}
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -22,9 +23,11 @@ if (!kernel) {
   console.error("this Node has no WebAssembly SIMD");
   process.exit(3);
 }
+const loaded = {};
 for (const m of job.models || []) {
   const p = (s) => `${m.name}.${s}.f32`;
   kernel.load(read(p("W")), read(p("b")), read(p("W_out")), read(p("b_out")), m.H, m.n_out);
+  loaded[m.name] = { compact: kernel.compact };
   for (const c of m.cases) {
     const q = (s) => `${m.name}.${c.name}.${s}.f32`;
     const h = read(q("h"));
@@ -35,4 +38,5 @@ for (const m of job.models || []) {
     if (h.length === c.B * m.H) write(q("y_h"), kernel.outputs(h, c.B));
   }
 }
+fs.writeFileSync(path.join(dir, "loaded.json"), JSON.stringify(loaded));
 if (job.tanh) write("tanh.out.f32", kernel.tanh(read("tanh.in.f32")));

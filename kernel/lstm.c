@@ -14,6 +14,18 @@
  * rows (two at a time) the inner one, so a panel (32 KB at H = 500) is read from L1 by every row.
  * H and n_out need not be multiples of 4 or 16: panels are zero-padded, stores are partial.
  *
+ * Compact recurrent panels. A product with ONE row of h (batch 1, and Model.branch's shared row)
+ * reads all 4 MB of the recurrent weights per step at H = 500, more than this class of CPU's L2
+ * cache, and is bound by that. Quantized weights (the project's q8 files, the 2016 file) are, per
+ * column j, integers times a unit u_j (times the folding Model.__init__ applies, itself a column
+ * factor). lstm_pack finds u_j (from the column's smallest nonzero |w|) and, when every recurrent
+ * column is such a multiple with |q| ≤ 256, keeps the q too, as bfloat16 (integers up to 256 are
+ * exact in it: the copy is lossless), two per 32-bit lane: half the bytes, and widening is one
+ * AND or one shift per 4 weights. A one-row product then sums h·q and scales the sum by u once.
+ * Several rows at a time (dot2) stay on the float panels: there the work is arithmetic, not
+ * bytes. Weights that do not factor (random ones, a console edit such as W += noise) use the
+ * float panels everywhere.
+ *
  * I/O buffers (lstm_buffers(B) returns their table) hold rows with stride H, n_out, 3: no padding.
  */
 #include <wasm_simd128.h>
@@ -25,6 +37,9 @@ extern unsigned char __heap_base;
 
 static int H, N_OUT, K, P, Q;           /* hidden, outputs, rows 3 + H, gate panels, output panels */
 static float *Wp, *bp, *Wo, *bo, *stage; /* packed weights, padded biases, row-major staging */
+static u32 *Vq;                          /* compact recurrent panels: P × H × 8 lanes of 2 bfloat16 */
+static float *units;                     /* P × 16 column units u_j of the compact panels */
+static int compact;                      /* 1 when Vq and units hold the recurrent weights */
 static unsigned char *io_base;
 static int cap;                          /* batch rows the I/O buffers hold */
 static int table[8];                     /* x, h, c, h2, c2, y, cap, scratch */
@@ -143,6 +158,42 @@ __attribute__((noinline)) static void dot2(v128_t *acc0, v128_t *acc1, const flo
     }
 }
 
+/* acc[0..3] += u · Σ_k a[k] · q[k], q the compact panel's n rows (8 lanes of two bfloat16 per
+ * row: lanes 0-3 columns 0-3 high and 4-7 low, lanes 4-7 columns 8-11 high and 12-15 low). A
+ * bfloat16 widens to float32 by moving it to the lane's top half (high: AND, low: shift). Two rows
+ * of q per iteration into two sets of partial sums (8 multiply-adds in flight). */
+#define HIGH(v) wasm_v128_and(v, wasm_i32x4_const_splat((int)0xFFFF0000u))
+#define LOW(v) wasm_i32x4_shl(v, 16)
+__attribute__((noinline)) static void dotq(v128_t *acc, const float *a, const u32 *q, const float *u, int n) {
+    v128_t r[4] = {ZERO, ZERO, ZERO, ZERO};
+    for (int k0 = 0; k0 < n; k0 += SPAN) {
+        int k1 = n - k0 < SPAN ? n : k0 + SPAN, k = k0;
+        v128_t p0 = ZERO, p1 = ZERO, p2 = ZERO, p3 = ZERO, s0 = ZERO, s1 = ZERO, s2 = ZERO, s3 = ZERO;
+#pragma clang loop unroll(disable)
+        for (; k + 2 <= k1; k += 2) {
+            const u32 *qk = q + 8 * k;
+            v128_t A = wasm_v128_load(qk), B = wasm_v128_load(qk + 4), C = wasm_v128_load(qk + 8), D = wasm_v128_load(qk + 12);
+            v128_t x = wasm_v128_load32_splat(a + k), y = wasm_v128_load32_splat(a + k + 1);
+            p0 = MADD(p0, x, HIGH(A)); p1 = MADD(p1, x, LOW(A)); p2 = MADD(p2, x, HIGH(B)); p3 = MADD(p3, x, LOW(B));
+            s0 = MADD(s0, y, HIGH(C)); s1 = MADD(s1, y, LOW(C)); s2 = MADD(s2, y, HIGH(D)); s3 = MADD(s3, y, LOW(D));
+        }
+        if (k < k1) {
+            const u32 *qk = q + 8 * k;
+            v128_t A = wasm_v128_load(qk), B = wasm_v128_load(qk + 4), x = wasm_v128_load32_splat(a + k);
+            p0 = MADD(p0, x, HIGH(A)); p1 = MADD(p1, x, LOW(A)); p2 = MADD(p2, x, HIGH(B)); p3 = MADD(p3, x, LOW(B));
+        }
+        r[0] = wasm_f32x4_add(r[0], wasm_f32x4_add(p0, s0)); r[1] = wasm_f32x4_add(r[1], wasm_f32x4_add(p1, s1));
+        r[2] = wasm_f32x4_add(r[2], wasm_f32x4_add(p2, s2)); r[3] = wasm_f32x4_add(r[3], wasm_f32x4_add(p3, s3));
+    }
+    for (int v = 0; v < 4; v++) acc[v] = MADD(acc[v], r[v], wasm_v128_load(u + 4 * v));
+}
+
+/* acc += h · (the recurrent rows of panel p): the compact panels where there are. */
+static void dot_h(v128_t *acc, const float *h, int p) {
+    if (compact) dotq(acc, h, Vq + (u32)p * H * 8, units + 16 * p, H);
+    else dot1(acc, h, Wp + (u32)p * K * 16 + 3 * 16, H);
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Memory: a bump layout from __heap_base, grown with memory.grow; nothing is ever freed. */
 static unsigned char *align64(unsigned char *p) { return (unsigned char *)(((u32)p + 63u) & ~63u); }
@@ -171,14 +222,69 @@ EXPORT("lstm_prepare") __attribute__((minsize)) float *lstm_prepare(int hidden, 
     bp = carve(&at, (u32)P * 16);
     Wo = carve(&at, (u32)Q * H * 16);
     bo = carve(&at, (u32)Q * 16);
+    Vq = (u32 *)carve(&at, (u32)P * H * 8);
+    units = carve(&at, (u32)P * 16);
     stage = carve(&at, (u32)K * 4 * H + 4 * H + (u32)H * N_OUT + N_OUT);
     io_base = align64(at);
-    cap = 0;
+    cap = 0, compact = 0;
     return reserve(io_base) ? stage : 0;
 }
 
-/* Staging → panels. Safe to call again after new weights were written to the staging area. */
-EXPORT("lstm_pack") __attribute__((minsize)) void lstm_pack(void) {
+/* Column col of the recurrent rows (staging layout) as integers times a unit: the unit, 0 for a
+ * zero column, -1 if there is none. The unit is the smallest nonzero |w| divided by m = 1, 2, ...,
+ * 16 (the smallest |q| is 1 in nearly every column of a trained model, not always in random
+ * ones); it fits if every w is q·unit with |q| ≤ 256 to within 2^-22 of the column's largest |w|
+ * (a float32 rounding of q·unit, which is what a dequantized weight is). */
+static float column_unit(const float *W, int col) {
+    double small = 0, big = 0;
+    for (int k = 3; k < K; k++) {
+        double w = __builtin_fabs((double)W[(u32)k * 4 * H + col]);
+        if (w > big) big = w;
+        if (w > 0 && (small == 0 || w < small)) small = w;
+    }
+    if (small == 0) return 0.0f;
+    for (int m = 1; m <= 16; m++) {
+        float unit = (float)(small / m);
+        int k = 3;
+        for (; k < K; k++) {
+            double w = W[(u32)k * 4 * H + col], q = __builtin_rint(w / unit);
+            if (__builtin_fabs(q) > 256 || __builtin_fabs(q * unit - w) > big * 0x1p-22) break;
+        }
+        if (k == K) return unit;
+    }
+    return -1.0f;
+}
+
+static u32 bf16_bits(float v) { return __builtin_bit_cast(u32, v) >> 16; }  /* exact for |q| ≤ 256 */
+
+/* The compact panels from the staging area, if every recurrent column factors; 1 if they were. */
+static int pack_compact(const float *W) {
+    for (int p = 0; p < P; p++)
+        for (int c = 0; c < 16; c++) {
+            int j = 4 * p + (c & 3);
+            float u = j < H ? column_unit(W, (c >> 2) * H + j) : 0.0f;
+            if (u < 0) return 0;
+            units[16 * p + c] = u;
+        }
+    for (int p = 0; p < P; p++)
+        for (int k = 0; k < H; k++)
+            for (int lane = 0; lane < 8; lane++) {
+                int hi = lane < 4 ? lane : lane + 4, lo = hi + 4;  /* columns of the two halves */
+                u32 bits[2];
+                for (int t = 0; t < 2; t++) {
+                    int c = t ? lo : hi, j = 4 * p + (c & 3);
+                    float u = units[16 * p + c];
+                    float w = j < H ? W[(u32)(3 + k) * 4 * H + (c >> 2) * H + j] : 0.0f;
+                    bits[t] = u > 0 ? bf16_bits(__builtin_rintf(w / u)) : 0;
+                }
+                Vq[((u32)p * H + k) * 8 + lane] = bits[0] << 16 | bits[1];
+            }
+    return 1;
+}
+
+/* Staging → panels, and the compact ones where the weights factor (returns 1 then). Safe to call
+ * again after new weights were written to the staging area. */
+EXPORT("lstm_pack") __attribute__((minsize)) int lstm_pack(void) {
     const float *W = stage, *b = W + (u32)K * 4 * H, *V = b + 4 * H, *c = V + (u32)H * N_OUT;
     for (int p = 0; p < P; p++) {
         float *dst = Wp + (u32)p * K * 16;
@@ -206,6 +312,7 @@ EXPORT("lstm_pack") __attribute__((minsize)) void lstm_pack(void) {
             bo[16 * q + l] = j < N_OUT ? c[j] : 0.0f;
         }
     }
+    return compact = pack_compact(W);
 }
 
 /* I/O buffers for up to B rows (at least the capacity already laid out). Returns a table of byte
@@ -268,7 +375,7 @@ EXPORT("lstm_step") void lstm_step(int B, int shared, int with_y) {
         int j = 4 * p, n = H - j < 4 ? H - j : 4;
         if (shared) {
             v128_t r[4] = {bias[0], bias[1], bias[2], bias[3]};
-            dot1(r, h, wh, H);
+            dot_h(r, h, p);
             for (int b = 0; b < B; b++) {
                 v128_t a[4] = {r[0], r[1], r[2], r[3]};
                 dot1(a, x + 3 * b, w, 3);
@@ -288,7 +395,7 @@ EXPORT("lstm_step") void lstm_step(int B, int shared, int with_y) {
         for (; b < B; b++) {
             v128_t a[4] = {bias[0], bias[1], bias[2], bias[3]};
             dot1(a, x + 3 * b, w, 3);
-            dot1(a, h + (u32)b * H, wh, H);
+            dot_h(a, h + (u32)b * H, p);
             u32 o = (u32)b * H + j;
             cell(a, c + o, h2 + o, c2 + o, n);
         }

@@ -9,6 +9,8 @@
 //   kernel.load(W, b, W_out, b_out, H, nOut)   weights as Model holds them (internal gate order
 //       i, f, o halved | g): W row-major (3+H)×4H, W_out row-major H×nOut; float array-likes or
 //       PyProxies of C-contiguous float32 NumPy arrays. Call again to re-send an edited model.
+//       Afterwards kernel.compact tells whether the recurrent weights factor as integers times a
+//       unit per column (quantized weights do), which one-row products then read at half the bytes
 //   kernel.step(x, h, c, B, withY) → {h, c, y?} (fresh Float32Arrays); h, c of B rows, or of one
 //       row that all B rows of x continue (Model.branch)
 //   kernel.outputs(h, B)           → y (B×nOut): h·W_out + b_out
@@ -64,6 +66,8 @@
     this.nOut = 0;
     this.capacity = 0;
     this.base = null;
+    this.compact = false; // the recurrent weights also held as bfloat16 integers × column units
+
   }
 
   Kernel.prototype.load = function (W, b, W_out, b_out, H, nOut) {
@@ -80,7 +84,7 @@
     const stage = new Float32Array(this.exports.memory.buffer, at, W.length + b.length + W_out.length + nOut);
     let o = 0;
     for (const a of [W, b, W_out, b_out]) { stage.set(a, o); o += a.length; }
-    this.exports.lstm_pack();
+    this.compact = this.exports.lstm_pack() === 1;
     this.hidden = H;
     this.nOut = nOut;
     this.capacity = 0;

@@ -89,7 +89,7 @@ def run_harness(node: list[str], folder: Path, models: list[tuple[str, engine.Mo
         for suffix, a in (("W", model.W), ("b", model.b), ("W_out", model.W_out), ("b_out", model.b_out)):
             write(suffix, a)
         entry = {"name": name, "H": model.hidden, "n_out": len(model.b_out), "cases": []}
-        for case, x, h, c in cases_for(model, rng, realistic=name.startswith("default")):
+        for case, x, h, c in cases_for(model, rng, realistic=name.startswith("default") or name == "2016"):
             for suffix, a in (("x", x), ("h", h), ("c", c)):
                 write(f"{case}.{suffix}", a)
             x32, h32, c32 = f32(x), f32(h), f32(c)
@@ -118,19 +118,33 @@ def rel_err(got, ref) -> float:
     return float(np.max(np.abs(got.astype(np.float64) - ref)) / max(np.max(np.abs(ref)), 1e-30))
 
 
+def nudged(weights: W.Weights) -> W.Weights:
+    """The weights with one recurrent weight moved off its quantization grid (a console edit)."""
+    weights.W = weights.W.copy()
+    weights.W[3 + 10, 7] += 1e-3
+    return weights
+
+
 @pytest.mark.parametrize("module", MODULES)
-def test_kernel_matches_numpy_step(node, relaxed_flag, tmp_path, module):
+def test_kernel_matches_numpy_step(node, relaxed_flag, tmp_path, module, reference_dir):
     """h, c and the output layer of one step, at batch 1, 7, 50 and from a shared state (branch),
-    for random models (H and n_out not multiples of 4 or 16: padded panels) and the default model,
-    against engine.Model in float32 and in float64. One kernel instance loads them in turn: the
-    last one re-sends an edited model of the first's size."""
+    for random models (H and n_out not multiples of 4 or 16: padded panels), quantized ones (the
+    default model, the 2016 model, random weights through the q8 format: these load into the
+    compact bfloat16 panels as well) and the default model nudged off its grid (float panels only),
+    against engine.Model in float32 and in float64. One kernel instance loads them in turn."""
     sources = {"small": lambda: random_weights(hidden=13, mixtures=3, seed=1),
                "wide": lambda: random_weights(hidden=130, mixtures=20, seed=2),  # 3 spans of 64 rows
                "default": lambda: W.load(DEFAULT_WEIGHTS),  # what engine.load_model() reads
+               "quantized": lambda: W.load(W.dumps(random_weights(hidden=131, mixtures=20, seed=5))),
+               "2016": lambda: W.load(reference_dir / "b64_weights.json"),
+               "default-nudged": lambda: nudged(W.load(DEFAULT_WEIGHTS)),
                "edited": lambda: random_weights(hidden=13, mixtures=3, seed=4)}
+    compact = {"default", "quantized", "2016"}
     models = [(name, engine.Model(make())) for name, make in sources.items()]
     exact = {name: engine.Model(make(), dtype=np.float64) for name, make in sources.items()}
     (expected, exact_out), got, _ = run_harness([node, *relaxed_flag], tmp_path, models, exact=exact, module=module)
+    loaded = json.loads((tmp_path / "loaded.json").read_text())
+    assert {name for name, v in loaded.items() if v["compact"]} == compact
     worst = {}
     for key, ref in expected.items():
         for k, v in ref.items():

@@ -55,13 +55,23 @@ def matches_cpython(page, site_dir):
 
 
 def test_a_console_edit_of_the_weights_reaches_the_kernel(live_page, site_dir):
+    """Each edit counts from the next statement: the output layer's, the recurrent weights scaled
+    (still integers × a unit per column: the kernel keeps its compact panels) and moved off that
+    grid (float panels only from then on)."""
     page = live_page
     page.locator("#fig-console").scroll_into_view_if_needed()
-    out = run(page, "model.W_out[:, 1:21] *= 0.0\nprint(repr(engine.generate(model, 30, 0.5, seed=4)[0][:, :2].sum()))")
     model = engine.load_model(site_dir / "py" / "weights.bin")
-    model.W_out[:, 1:21] *= 0.0
-    expected = engine.generate(model, 30, 0.5, seed=4)[0][:, :2].sum()
-    assert abs(float(out.strip().split("(")[-1].rstrip(")")) - expected) < 1e-3, (out, expected)
+    edits = (("model.W_out[:, 1:21] *= 0.0", True), ("model.W[3:] *= 1.25", True),
+             ("model.W[3:] += np.float32(0.002) * np.cos(np.arange(model.W[3:].size, dtype=np.float32)).reshape(500, -1)",
+              False))
+    for edit, compact in edits:
+        out = run(page, f"{edit}\nprint(float(engine.generate(model, 30, 0.5, seed=4)[0][:, :2].sum()), "
+                        "bool(model.branch.__self__.kernel.compact))")
+        exec(edit, {"model": model, "np": np})
+        expected = engine.generate(model, 30, 0.5, seed=4)[0][:, :2].sum()
+        value, flag = out.split()
+        assert abs(float(value) - expected) < 1e-3, (edit, out, expected)
+        assert flag == str(compact), (edit, out)
 
 
 def test_without_the_kernel_the_model_runs_on_numpy(guarded, page, site_url):
