@@ -39,6 +39,7 @@ static int H, N_OUT, K, P, Q;           /* hidden, outputs, rows 3 + H, gate pan
 static float *Wp, *bp, *Wo, *bo, *stage; /* packed weights, padded biases, row-major staging */
 static u32 *Vq;                          /* compact recurrent panels: P × H × 8 lanes of 2 bfloat16 */
 static float *units;                     /* P × 16 column units u_j of the compact panels */
+static float *colstat;                   /* 4 × 4H values: lstm_pack's per-column scratch */
 static int compact;                      /* 1 when Vq and units hold the recurrent weights */
 static unsigned char *io_base;
 static int cap;                          /* batch rows the I/O buffers hold */
@@ -224,61 +225,102 @@ EXPORT("lstm_prepare") __attribute__((minsize)) float *lstm_prepare(int hidden, 
     bo = carve(&at, (u32)Q * 16);
     Vq = (u32 *)carve(&at, (u32)P * H * 8);
     units = carve(&at, (u32)P * 16);
+    colstat = carve(&at, 4 * 4 * (u32)H);
     stage = carve(&at, (u32)K * 4 * H + 4 * H + (u32)H * N_OUT + N_OUT);
     io_base = align64(at);
     cap = 0, compact = 0;
     return reserve(io_base) ? stage : 0;
 }
 
-/* Column col of the recurrent rows (staging layout) as integers times a unit: the unit, 0 for a
- * zero column, -1 if there is none. The unit is the smallest nonzero |w| divided by m = 1, 2, ...,
- * 16 (the smallest |q| is 1 in nearly every column of a trained model, not always in random
- * ones); it fits if every w is q·unit with |q| ≤ 256 to within 2^-22 of the column's largest |w|
- * (a float32 rounding of q·unit, which is what a dequantized weight is). */
-static float column_unit(const float *W, int col) {
-    double small = 0, big = 0;
-    for (int k = 3; k < K; k++) {
-        double w = __builtin_fabs((double)W[(u32)k * 4 * H + col]);
-        if (w > big) big = w;
-        if (w > 0 && (small == 0 || w < small)) small = w;
-    }
-    if (small == 0) return 0.0f;
-    for (int m = 1; m <= 16; m++) {
-        float unit = (float)(small / m);
-        int k = 3;
-        for (; k < K; k++) {
-            double w = W[(u32)k * 4 * H + col], q = __builtin_rint(w / unit);
-            if (__builtin_fabs(q) > 256 || __builtin_fabs(q * unit - w) > big * 0x1p-22) break;
-        }
-        if (k == K) return unit;
-    }
-    return -1.0f;
+/* Where column col of the recurrent rows (gate col / H of unit col % H) goes in a row of the compact
+ * panels, as 16-bit halves of the row's 8 lanes: lanes 0-3 hold the panel's columns 0-3 (high
+ * half) and 4-7 (low), lanes 4-7 its columns 8-11 (high) and 12-15 (low); little-endian, so the
+ * high half is the second. Returns the panel; *at: the half's index in its panel row. */
+static int compact_slot(int col, int *at, int *c) {
+    int j = col % H, g = col / H, p = j / 4;
+    *c = 4 * g + (j & 3);
+    *at = 2 * (*c < 8 ? *c & 3 : 4 + (*c & 3)) + ((*c & 4) == 0);
+    return p;
 }
 
-static u32 bf16_bits(float v) { return __builtin_bit_cast(u32, v) >> 16; }  /* exact for |q| ≤ 256 */
-
-/* The compact panels from the staging area, if every recurrent column factors; 1 if they were. */
-static int pack_compact(const float *W) {
-    for (int p = 0; p < P; p++)
-        for (int c = 0; c < 16; c++) {
-            int j = 4 * p + (c & 3);
-            float u = j < H ? column_unit(W, (c >> 2) * H + j) : 0.0f;
-            if (u < 0) return 0;
-            units[16 * p + c] = u;
+/* Column col into the compact panels as integers q times a unit u: |q| ≤ 256 and q·u within tol
+ * (2^-22 of the column's largest |w|) of every w, a float32 rounding of q·u being what a
+ * dequantized weight is. u = small / m for the first m = 1, 2, ..., 16 that fits (small: the
+ * column's smallest nonzero |w|; its |q| is 1 in nearly every column of a trained model, not
+ * always in random ones). 0 if none does. */
+static int pack_column(const float *W, int col, float small, float tol) {
+    int at, c, p = compact_slot(col, &at, &c);
+    unsigned short *q16 = (unsigned short *)(Vq + (u32)p * H * 8) + at;
+    for (int m = 1; m <= 16; m++) {
+        float u = small / m, inv = 1.0f / u;
+        int k = 0;
+        for (; k < H; k++) {
+            float v = W[(u32)(3 + k) * 4 * H + col], q = __builtin_rintf(v * inv);
+            if (__builtin_fabsf(q) > 256 || __builtin_fabsf(q * u - v) > tol) break;
+            q16[16 * k] = (unsigned short)(__builtin_bit_cast(u32, q) >> 16);  /* exact for |q| ≤ 256 */
         }
-    for (int p = 0; p < P; p++)
-        for (int k = 0; k < H; k++)
-            for (int lane = 0; lane < 8; lane++) {
-                int hi = lane < 4 ? lane : lane + 4, lo = hi + 4;  /* columns of the two halves */
-                u32 bits[2];
-                for (int t = 0; t < 2; t++) {
-                    int c = t ? lo : hi, j = 4 * p + (c & 3);
-                    float u = units[16 * p + c];
-                    float w = j < H ? W[(u32)(3 + k) * 4 * H + (c >> 2) * H + j] : 0.0f;
-                    bits[t] = u > 0 ? bf16_bits(__builtin_rintf(w / u)) : 0;
-                }
-                Vq[((u32)p * H + k) * 8 + lane] = bits[0] << 16 | bits[1];
-            }
+        if (k == H) {
+            units[16 * p + c] = u;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The compact panels from the staging area, if every recurrent column factors; 1 if they were.
+ * Row by row (the staging area is row-major), four columns to a vector: the columns' smallest
+ * nonzero and largest |w|, then every q at m = 1 (a zero column gets q = 0, unit 0); the few
+ * columns that need another m again one by one. */
+static int pack_compact(const float *W) {
+    u32 n = 4 * (u32)H;
+    float *small = colstat, *tol = colstat + n, *inv = colstat + 2 * n;
+    u32 *slot = (u32 *)colstat + 3 * n;  /* column → its half's index in row 0 of the panels' halves */
+    unsigned short *halves = (unsigned short *)Vq;
+    const v128_t inf = wasm_f32x4_const_splat(__builtin_inff()), zero = ZERO;
+    for (u32 col = 0; col < n; col++) {
+        int at, c, p = compact_slot((int)col, &at, &c);
+        slot[col] = (u32)p * H * 16 + (u32)at;
+        small[col] = __builtin_inff(), tol[col] = 0;
+    }
+    for (int k = 0; k < H; k++) {
+        const float *row = W + (u32)(3 + k) * n;
+        for (u32 col = 0; col < n; col += 4) {
+            v128_t a = wasm_f32x4_abs(wasm_v128_load(row + col));
+            wasm_v128_store(tol + col, wasm_f32x4_max(wasm_v128_load(tol + col), a));
+            v128_t nonzero = wasm_v128_bitselect(a, inf, wasm_f32x4_gt(a, zero));
+            wasm_v128_store(small + col, wasm_f32x4_min(wasm_v128_load(small + col), nonzero));
+        }
+    }
+    for (u32 col = 0; col < n; col++) {
+        if (small[col] == __builtin_inff()) small[col] = 0;  /* a zero column: unit 0, every q 0 */
+        tol[col] *= 0x1p-22f;
+        inv[col] = small[col] > 0 ? 1.0f / small[col] : 0;
+    }
+    for (u32 i = (u32)(P - 1) * H * 8; i < (u32)P * H * 8; i++) Vq[i] = 0;  /* the last panel's padding */
+    for (int i = 0; i < P * 16; i++) units[i] = 0;
+    const v128_t limit = wasm_f32x4_const_splat(256.0f), failed = wasm_f32x4_const_splat(-1.0f);
+    for (int k = 0; k < H; k++) {
+        const float *row = W + (u32)(3 + k) * n;
+        for (u32 col = 0; col < n; col += 4) {
+            v128_t v = wasm_v128_load(row + col), r = wasm_v128_load(inv + col);
+            v128_t q = wasm_f32x4_nearest(wasm_f32x4_mul(v, r));
+            v128_t off = wasm_f32x4_abs(wasm_f32x4_sub(wasm_f32x4_mul(q, wasm_v128_load(small + col)), v));
+            v128_t ok = wasm_v128_and(wasm_f32x4_le(wasm_f32x4_abs(q), limit), wasm_f32x4_le(off, wasm_v128_load(tol + col)));
+            ok = wasm_v128_and(ok, wasm_f32x4_ge(r, zero));  /* a column that failed stays failed */
+            wasm_v128_store(inv + col, wasm_v128_bitselect(r, failed, ok));
+            v128_t bits = wasm_u32x4_shr(q, 16);  /* bfloat16 of q: exact for |q| ≤ 256 */
+            u32 *s = slot + col, base = 16 * (u32)k;
+            halves[s[0] + base] = (unsigned short)wasm_u32x4_extract_lane(bits, 0);
+            halves[s[1] + base] = (unsigned short)wasm_u32x4_extract_lane(bits, 1);
+            halves[s[2] + base] = (unsigned short)wasm_u32x4_extract_lane(bits, 2);
+            halves[s[3] + base] = (unsigned short)wasm_u32x4_extract_lane(bits, 3);
+        }
+    }
+    for (u32 col = 0; col < n; col++) {
+        int at, c, p = compact_slot((int)col, &at, &c);
+        if (inv[col] >= 0) units[16 * p + c] = small[col];
+        else if (!pack_column(W, (int)col, small[col], tol[col])) return 0;
+    }
     return 1;
 }
 
