@@ -10,7 +10,8 @@ Each run, in fresh browser contexts with service workers blocked:
 - a cold start with the kernel and one without it (``?kernel=off``), in alternating order;
 - in the kernel's page: a warm start (the HTTP cache); scrolled to the article's end, where no live
   figure runs, the worker's ``bench`` request on the kernel and on the NumPy path (the same
-  weights), batch 1 and 50, alternating; the same for a synthetic 1×900 model (random weights);
+  weights), batch 1 and 50, alternating; the same for a synthetic 1×900 model (random weights,
+  quantized as a weights file stores them);
   the longest main-thread task while fig-generate writes (a line's activations: bench/cells.py);
 - a repeat visit that the site's service worker serves from its cache.
 

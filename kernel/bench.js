@@ -14,7 +14,7 @@ const H = Number(process.argv[2] || 500), M = Number(process.argv[3] || 20), nOu
 const kernel = createSync(fs.readFileSync(process.argv[4] || path.join(__dirname, "lstm.wasm")));
 const rand = (n, s) => Float32Array.from({ length: n }, () => (Math.random() - 0.5) * s);
 const quantized = process.argv[5] !== "float";
-const W = quantized ? Float32Array.from({ length: (3 + H) * 4 * H }, (_, i) => Math.round((Math.random() - 0.5) * 254) * 0.001)
+const W = quantized ? Float32Array.from({ length: (3 + H) * 4 * H }, () => Math.round((Math.random() - 0.5) * 254) * 0.001)
   : rand((3 + H) * 4 * H, 0.1);
 kernel.load(W, rand(4 * H, 0.1), rand(H * nOut, 0.1), rand(nOut, 0.1), H, nOut);
 console.log(`recurrent weights ${quantized ? "quantized" : "float"}: compact panels ${kernel.compact ? "used" : "not used"}`);

@@ -160,8 +160,7 @@ __attribute__((noinline)) static void dot2(v128_t *acc0, v128_t *acc1, const flo
 }
 
 /* acc[0..3] += u · Σ_k a[k] · q[k], q the compact panel's n rows (8 lanes of two bfloat16 per
- * row: lanes 0-3 columns 0-3 high and 4-7 low, lanes 4-7 columns 8-11 high and 12-15 low). A
- * bfloat16 widens to float32 by moving it to the lane's top half (high: AND, low: shift). Two rows
+ * row, laid out as half_index says). A bfloat16 widens to float32 by moving it to the lane's top half (high: AND, low: shift). Two rows
  * of q per iteration into two sets of partial sums (8 multiply-adds in flight). */
 #define HIGH(v) wasm_v128_and(v, wasm_i32x4_const_splat((int)0xFFFF0000u))
 #define LOW(v) wasm_i32x4_shl(v, 16)
@@ -232,26 +231,31 @@ EXPORT("lstm_prepare") __attribute__((minsize)) float *lstm_prepare(int hidden, 
     return reserve(io_base) ? stage : 0;
 }
 
-/* Where column col of the recurrent rows (gate col / H of unit col % H) goes in a row of the compact
- * panels, as 16-bit halves of the row's 8 lanes: lanes 0-3 hold the panel's columns 0-3 (high
- * half) and 4-7 (low), lanes 4-7 its columns 8-11 (high) and 12-15 (low); little-endian, so the
- * high half is the second. Returns the panel; *at: the half's index in its panel row. */
-static int compact_slot(int col, int *at, int *c) {
-    int j = col % H, g = col / H, p = j / 4;
-    *c = 4 * g + (j & 3);
-    *at = 2 * (*c < 8 ? *c & 3 : 4 + (*c & 3)) + ((*c & 4) == 0);
-    return p;
+/* Column col of the recurrent rows (gate col / H of unit col % H) is column c of panel p: returns
+ * 16p + c, its index in units. */
+static u32 panel_column(int col) {
+    int j = col % H;
+    return 16 * (u32)(j / 4) + 4 * (u32)(col / H) + (u32)(j & 3);
+}
+
+/* Where panel column pc (16p + c) lies in the compact panels, counted in 16-bit halves: its index
+ * in row 0 of panel p (row k adds 16k). Lanes 0-3 of a row hold the panel's columns 0-3 (high
+ * half) and 4-7 (low), lanes 4-7 its columns 8-11 (high) and 12-15 (low); little-endian, so a
+ * lane's high half is its second. */
+static u32 half_index(u32 pc) {
+    u32 p = pc / 16, c = pc % 16;
+    return p * (u32)H * 16 + 2 * (c < 8 ? c & 3 : 4 + (c & 3)) + ((c & 4) == 0);
 }
 
 /* Column col into the compact panels as integers q times a unit u: |q| ≤ 256 and q·u within tol
  * (2^-22 of the column's largest |w|) of every w, a float32 rounding of q·u being what a
- * dequantized weight is. u = small / m for the first m = 1, 2, ..., 16 that fits (small: the
- * column's smallest nonzero |w|; its |q| is 1 in nearly every column of a trained model, not
- * always in random ones). 0 if none does. */
+ * dequantized weight is. u = small / m for the first m = 2, 3, ..., 16 that fits (small: the
+ * column's smallest nonzero |w|; pack_compact has tried m = 1, which fits nearly every column of
+ * a trained model, not always a random one). 0 if none does. */
 static int pack_column(const float *W, int col, float small, float tol) {
-    int at, c, p = compact_slot(col, &at, &c);
-    unsigned short *q16 = (unsigned short *)(Vq + (u32)p * H * 8) + at;
-    for (int m = 1; m <= 16; m++) {
+    u32 pc = panel_column(col);
+    unsigned short *q16 = (unsigned short *)Vq + half_index(pc);
+    for (int m = 2; m <= 16; m++) {
         float u = small / m, inv = 1.0f / u;
         int k = 0;
         for (; k < H; k++) {
@@ -260,7 +264,7 @@ static int pack_column(const float *W, int col, float small, float tol) {
             q16[16 * k] = (unsigned short)(__builtin_bit_cast(u32, q) >> 16);  /* exact for |q| ≤ 256 */
         }
         if (k == H) {
-            units[16 * p + c] = u;
+            units[pc] = u;
             return 1;
         }
     }
@@ -270,16 +274,15 @@ static int pack_column(const float *W, int col, float small, float tol) {
 /* The compact panels from the staging area, if every recurrent column factors; 1 if they were.
  * Row by row (the staging area is row-major), four columns to a vector: the columns' smallest
  * nonzero and largest |w|, then every q at m = 1 (a zero column gets q = 0, unit 0); the few
- * columns that need another m again one by one. */
+ * columns that need another m again one by one (pack_column). */
 static int pack_compact(const float *W) {
     u32 n = 4 * (u32)H;
     float *small = colstat, *tol = colstat + n, *inv = colstat + 2 * n;
-    u32 *slot = (u32 *)colstat + 3 * n;  /* column → its half's index in row 0 of the panels' halves */
+    u32 *slot = (u32 *)colstat + 3 * n;  /* column → half_index of its panel column */
     unsigned short *halves = (unsigned short *)Vq;
     const v128_t inf = wasm_f32x4_const_splat(__builtin_inff()), zero = ZERO;
     for (u32 col = 0; col < n; col++) {
-        int at, c, p = compact_slot((int)col, &at, &c);
-        slot[col] = (u32)p * H * 16 + (u32)at;
+        slot[col] = half_index(panel_column((int)col));
         small[col] = __builtin_inff(), tol[col] = 0;
     }
     for (int k = 0; k < H; k++) {
@@ -317,8 +320,7 @@ static int pack_compact(const float *W) {
         }
     }
     for (u32 col = 0; col < n; col++) {
-        int at, c, p = compact_slot((int)col, &at, &c);
-        if (inv[col] >= 0) units[16 * p + c] = small[col];
+        if (inv[col] >= 0) units[panel_column((int)col)] = small[col];
         else if (!pack_column(W, (int)col, small[col], tol[col])) return 0;
     }
     return 1;

@@ -67,7 +67,6 @@
     this.capacity = 0;
     this.base = null;
     this.compact = false; // the recurrent weights also held as bfloat16 integers × column units
-
   }
 
   Kernel.prototype.load = function (W, b, W_out, b_out, H, nOut) {
