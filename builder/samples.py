@@ -9,11 +9,11 @@ added after the UNIPEN lines.
 from __future__ import annotations
 
 import json
-import tarfile
 from pathlib import Path
 
 import numpy as np
 
+from corpora.archive import Archive
 from corpora.iam import parse_line_xml
 
 PUBLISHED = Path(__file__).resolve().parent.parent / "article" / "human-lines.json"
@@ -57,16 +57,13 @@ def load_samples(path: Path, count: int = MAX_LINES) -> list[dict]:
 
 
 def _xml_files(path: Path):
-    if path.is_dir():
-        for f in sorted(path.rglob("*.xml")):
-            yield f.name, f.read_bytes()
-        return
-    if not path.is_file():
-        raise ValueError(f"--samples {path}: no such folder or archive")
-    with tarfile.open(path, "r:*") as tar:
-        members = sorted((m for m in tar if m.isfile() and m.name.endswith(".xml")), key=lambda m: m.name)
-        for m in members[:400]:  # enough to find a handful of lines, without reading everything
-            yield m.name, tar.extractfile(m).read()
+    """Line files by name: the first 400 of an archive are enough to find a handful of lines."""
+    try:
+        archive = Archive(path)
+    except ValueError as exc:
+        raise ValueError(f"--samples {exc}") from None
+    names = archive.names(suffix=".xml")[:400]
+    yield from archive.files(names)
 
 
 def samples_json(samples: list[dict]) -> bytes:

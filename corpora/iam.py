@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tarfile
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 
 from engine.strokes import RAW_UNITS
 
 from . import SHARED_DATA
+from .archive import Archive
 
 DEFAULT_DATA = SHARED_DATA / "iam-ondb"
 DEFAULT_ARCHIVE = DEFAULT_DATA / "lineStrokes-all.tar.xz"
+DEFAULT_TEXTS = DEFAULT_DATA / "ascii-all.tar.xz"
 
 
 def split_file(name: str) -> Path:
@@ -69,6 +71,67 @@ def parse_line_xml(data: bytes) -> np.ndarray:
     return out
 
 
+def text_source(line: str) -> tuple[str, int]:
+    """Where a line's text is: ``lineStrokes/a01/a01-000/a01-000u-03.xml`` → the form's
+    transcription ``ascii/a01/a01-000/a01-000u.txt`` and its CSR line number 3."""
+    path = PurePosixPath(line)
+    form, _, k = path.stem.rpartition("-")
+    if not form or not k.isdigit():
+        raise ValueError(f"{line}: not an IAM-OnDB line file name (…/FORM-NN.xml)")
+    parts = path.parts[1:-1] if path.parts[0] == "lineStrokes" else path.parts[:-1]
+    return str(PurePosixPath("ascii", *parts, form + ".txt")), int(k)
+
+
+def csr_lines(data: bytes) -> list[str]:
+    """The non-empty lines after ``CSR:`` in one form's transcription file."""
+    text = data.decode("utf-8", errors="replace").splitlines()
+    try:
+        at = next(i for i, ln in enumerate(text) if ln.strip() == "CSR:")
+    except StopIteration:
+        raise ValueError("no CSR: section") from None
+    return [ln for ln in text[at + 1:] if ln.strip()]
+
+
+_CONTRACTION = re.compile(r" ' ?(s|t|m|d|re|ve|ll)\b")
+
+
+def normalise_text(raw: str) -> str:
+    """A transcription as the writer wrote it: IAM's transcribers set punctuation apart ("Mr .
+    Foot ,", "it 's", "Foot ' s", "( Treasury )"), the writers did not; runs of spaces become one, and leading
+    and trailing spaces go. Quotation marks are left as transcribed (which side they bind to is
+    not recorded)."""
+    s = " ".join(raw.split())
+    s = re.sub(r" +([.,;:!?)])", r"\1", s)
+    s = re.sub(r"\( +", "(", s)
+    return _CONTRACTION.sub(r"'\1", s)
+
+
+def load_texts(source: str | os.PathLike, names: list[str]) -> dict[str, str]:
+    """Each line's normalised text, from the transcriptions (an ``ascii`` folder, its parent, or a
+    tar archive of any compression) or from a pack written by ``pack()``. A line whose form file
+    is missing or too short is left out; ValueError for a form file without a CSR section."""
+    source = Path(source)
+    if source.suffix == ".npz":
+        with np.load(source) as z:
+            if "texts" not in z:
+                raise ValueError(f"{source.name}: this pack holds no texts (pack it again with the transcriptions)")
+            texts = dict(zip(map(str, z["names"]), map(str, z["texts"])))
+        return {n: texts[n] for n in names if texts.get(n)}
+    where = {n: text_source(n) for n in names}
+    forms = sorted({f for f, _ in where.values()})
+    csr = {}
+    for name, data in _archive(source, forms).files(forms):
+        try:
+            csr[name] = csr_lines(data)
+        except ValueError as exc:
+            raise ValueError(f"{name}: {exc}") from None
+    out = {}
+    for n, (form, k) in where.items():
+        if form in csr and k <= len(csr[form]):
+            out[n] = normalise_text(csr[form][k - 1])
+    return out
+
+
 def _read_split(split: str | os.PathLike) -> list[str]:
     names = [ln.strip() for ln in Path(split).read_text().splitlines() if ln.strip()]
     if not names:
@@ -76,21 +139,13 @@ def _read_split(split: str | os.PathLike) -> list[str]:
     return names
 
 
-def _iter_source(source: Path, wanted: set[str]):
-    """Yield (archive path, bytes) for wanted files from a folder or a tar archive."""
-    if source.is_dir():
-        for name in sorted(wanted):
-            for base in (source, source.parent):
-                path = base / name
-                if path.is_file():
-                    yield name, path.read_bytes()
-                    break
-        return
-    with tarfile.open(source, mode="r:*") as tar:  # any compression
-        for member in tar:
-            name = member.name.lstrip("./")
-            if member.isfile() and name in wanted:
-                yield name, tar.extractfile(member).read()
+def _archive(source: Path, names) -> Archive:
+    """The archive holding ``names`` (paths such as ``lineStrokes/a01/…``): ``source`` itself, or,
+    when ``source`` is the unpacked ``lineStrokes`` (``ascii``) folder, its parent."""
+    archive = Archive(source)
+    if archive.is_tar or any((source / n).is_file() for n in names[:50]):
+        return archive
+    return Archive(source.parent)
 
 
 def load_split(source: str | os.PathLike, split: str | os.PathLike,
@@ -111,7 +166,7 @@ def load_split(source: str | os.PathLike, split: str | os.PathLike,
     found: dict[str, np.ndarray] = {}
     skipped: list[str] = []
     wanted = set(names)
-    for i, (name, data) in enumerate(_iter_source(source, wanted)):
+    for i, (name, data) in enumerate(_archive(source, names).files(wanted)):
         try:
             found[name] = parse_line_xml(data)
         except ValueError as exc:
@@ -150,8 +205,10 @@ def _load_cache(path: Path) -> Dataset:
         return Dataset(list(map(str, z["names"])), list(parts), list(map(str, z["skipped"])))
 
 
-def pack(source: str | os.PathLike, splits: list, out: str | os.PathLike, progress: bool = True) -> Path:
-    """Write the lines of ``splits`` into one small compressed .npz (raw int16 offsets, int8 pen).
+def pack(source: str | os.PathLike, splits: list, out: str | os.PathLike, progress: bool = True,
+         texts: str | os.PathLike | None = DEFAULT_TEXTS) -> Path:
+    """Write the lines of ``splits`` into one small compressed .npz (raw int16 offsets, int8 pen,
+    and each line's normalised text when ``texts`` names the transcriptions; '' where none).
 
     A pack is what travels to a GPU machine (`training/device.sh`): the training and validation
     splits in ~15 MB that load in a second, where parsing the XML archive takes ~45 s. Never commit or publish one: it is
@@ -169,8 +226,12 @@ def pack(source: str | os.PathLike, splits: list, out: str | os.PathLike, progre
         raise ValueError("an offset does not fit int16")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    extra = {}
+    if texts is not None:
+        found = load_texts(texts, list(seen))
+        extra["texts"] = np.array([found.get(n, "") for n in seen])
     np.savez_compressed(out, names=np.array(list(seen)), lengths=np.array([len(x) for x in seen.values()]),
-                        xy=xy.astype(np.int16), pen=rows[:, 2].astype(np.int8))
+                        xy=xy.astype(np.int16), pen=rows[:, 2].astype(np.int8), **extra)
     return out
 
 
@@ -201,7 +262,8 @@ if __name__ == "__main__":
     ap.add_argument("command", choices=["pack"])
     ap.add_argument("out")
     ap.add_argument("--data", default=str(DEFAULT_ARCHIVE))
+    ap.add_argument("--texts", default=str(DEFAULT_TEXTS), help="the transcriptions ('' = pack no texts)")
     ap.add_argument("--splits", nargs="+", default=[str(split_file(n)) for n in ("training", "validation")])
     a = ap.parse_args()
-    path = pack(a.data, a.splits, a.out)
+    path = pack(a.data, a.splits, a.out, texts=a.texts or None)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")

@@ -85,13 +85,13 @@ from __future__ import annotations
 
 import os
 import re
-import tarfile
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 import numpy as np
 
 from . import SHARED_DATA
+from .archive import Archive
 
 DEFAULT_DATA = SHARED_DATA / "unipen"
 DEFAULT_ARCHIVE = DEFAULT_DATA / "unipen-train_r01_v07-cat8-sample.tar.xz"
@@ -146,38 +146,8 @@ class _Seg:
     line: int
 
 
-class _Source:
-    """Files under a folder, or the members of a tar archive, by relative posix path."""
-
-    def __init__(self, root: str | os.PathLike):
-        self.root = Path(root)
-        self._files: dict[str, bytes] | None = None
-        if self.root.is_file():
-            with tarfile.open(self.root, mode="r:*") as tar:
-                self._files = {m.name.lstrip("./"): tar.extractfile(m).read() for m in tar if m.isfile()}
-        elif not self.root.is_dir():
-            raise ValueError(f"{self.root}: no such folder or archive")
-
-    def exists(self, rel: PurePosixPath) -> bool:
-        if self._files is not None:
-            return str(rel) in self._files
-        return (self.root / rel).is_file()
-
-    def read(self, rel: PurePosixPath) -> str:
-        data = self._files[str(rel)] if self._files is not None else (self.root / rel).read_bytes()
-        return data.decode("latin-1")  # 1990s files; every byte decodes
-
-    def entries(self, under: str = "data") -> list[PurePosixPath]:
-        if self._files is not None:
-            names = [n for n in self._files if n.startswith(under.rstrip("/") + "/")]
-        else:
-            base = self.root / under
-            names = [p.relative_to(self.root).as_posix() for p in base.rglob("*") if p.is_file()] if base.is_dir() else []
-        return sorted(PurePosixPath(n) for n in names if n.endswith(".dat"))
-
-
 class _Parser:
-    def __init__(self, source: _Source, level: str):
+    def __init__(self, source: Archive, level: str):
         self.source, self.level = source, level
         self.coord = ["X", "Y"]
         self.per_mm = [None, None]
@@ -201,7 +171,8 @@ class _Parser:
         stack = stack + (path,)
         keyword, block, args_line = None, None, 0
         args: list[str] = []
-        for no, raw in enumerate(self.source.read(path).splitlines(), start=1):
+        lines = self.source.read(path).decode("latin-1").splitlines()  # 1990s files: every byte decodes
+        for no, raw in enumerate(lines, start=1):
             text = raw.strip()
             if not text:
                 continue
@@ -349,10 +320,10 @@ def _set_name(path: PurePosixPath) -> str:
 def parse(source: str | os.PathLike, entry: str, level: str = "TEXT", y_up: bool = True) -> list[Segment]:
     """The ``level`` segments of one file ``entry`` (relative to ``source``: a folder or a tar
     archive), strokes in millimetres, y down. ValueError naming file and line if malformed."""
-    return _parse_entries(_Source(source), [PurePosixPath(entry)], level, y_up)
+    return _parse_entries(Archive(source).load(), [PurePosixPath(entry)], level, y_up)
 
 
-def _parse_entries(src: _Source, entries, level: str, y_up: bool) -> list[Segment]:
+def _parse_entries(src: Archive, entries, level: str, y_up: bool) -> list[Segment]:
     out = []
     for entry in entries:
         if not src.exists(entry):
@@ -369,8 +340,8 @@ def load(source: str | os.PathLike = DEFAULT_ARCHIVE, level: str = "TEXT", norma
     """Every ``level`` segment of every ``data/**/*.dat`` file in ``source`` (a folder or a tar
     archive of any compression), in path order. Millimetres, or article units with
     ``normalised=True`` (``normalise_args`` go to :func:`normalise`)."""
-    src = _Source(source)
-    segments = _parse_entries(src, src.entries("data"), level, y_up)
+    src = Archive(source).load()
+    segments = _parse_entries(src, [PurePosixPath(n) for n in src.names("data", ".dat")], level, y_up)
     if normalised:
         segments = [replace(s, strokes=normalise(s.strokes, **normalise_args)) for s in segments]
     return segments

@@ -50,12 +50,19 @@ def wavy(seed, n=60):
     return [list(zip(x[:n // 2].astype(int), y[:n // 2].astype(int))), list(zip(x[n // 2:].astype(int), y[n // 2:].astype(int)))]
 
 
+CORPUS_TEXTS = [f"line {i + 1} , it 's ( the {'ab'[i % 2]} )" for i in range(12)]  # as IAM transcribes
+
+
 def make_corpus(folder: Path) -> Path:
     """A lineStrokes folder of 12 good lines, one truncated and one empty file, plus split lists
-    train.txt (10 good, 2 bad) and val.txt (2 good)."""
+    train.txt (10 good, 2 bad) and val.txt (2 good), and the form's transcription in
+    ascii/ (CSR line k is the text of line file -k, as in IAM-OnDB)."""
     names = []
+    ascii_file = folder / "ascii/a01/a01-000/a01-000u.txt"
+    ascii_file.parent.mkdir(parents=True, exist_ok=True)
+    ascii_file.write_text("OCR:\n\nnot this\n\nCSR:\n\n" + "\n".join(CORPUS_TEXTS) + "\n")
     for i in range(12):
-        name = f"lineStrokes/a01/a01-000/a01-000u-{i:02d}.xml"
+        name = f"lineStrokes/a01/a01-000/a01-000u-{i + 1:02d}.xml"
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(line_xml(wavy(i)))
         names.append(name)
