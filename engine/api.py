@@ -11,11 +11,14 @@ import numpy as np
 
 from . import strokes as strokes_
 from . import weights as weights_
+from . import synthesis as synthesis_
 from .model import Model, State, log_density
 from .sampling import check_temperature, sample_next
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "model.hwlstm"
+DEFAULT_SYNTHESIS = DEFAULT_WEIGHTS.with_name("synthesis.hwlstm")
 TRAIN_HINT = "python -m training.train && python -m training.export"
+SYNTHESIS_HINT = "python -m training.train_synthesis && python -m training.export_synthesis"
 
 
 def load_model(source=None, dtype=np.float32) -> Model:
@@ -30,6 +33,30 @@ def load_model(source=None, dtype=np.float32) -> Model:
     if not isinstance(source, (bytes, bytearray, memoryview, str, os.PathLike)):
         raise TypeError(f"load_model: expected a path or bytes, got {type(source).__name__}")
     return Model(weights_.load(source), dtype=dtype)
+
+
+def load_synthesis(source=None, dtype=np.float32) -> synthesis_.Synthesis:
+    """The synthesis model (Graves 2013, §5) from a weights path or the file's bytes; ``None``
+    loads ``weights/synthesis.hwlstm``. ``.alphabet`` lists the characters it knows."""
+    if source is None:
+        if not DEFAULT_SYNTHESIS.exists():
+            raise FileNotFoundError(f"no synthesis weights at {DEFAULT_SYNTHESIS}; train them with: {SYNTHESIS_HINT}")
+        source = DEFAULT_SYNTHESIS
+    if not isinstance(source, (bytes, bytearray, memoryview, str, os.PathLike)):
+        raise TypeError(f"load_synthesis: expected a path or bytes, got {type(source).__name__}")
+    return synthesis_.load(source, dtype=dtype)
+
+
+def write(synth: synthesis_.Synthesis, text: str, bias: float = 1.0, seed=None, style=None):
+    """Write ``text`` in the model's hand, or primed by ``style`` = (strokes, their text) →
+    (strokes (T, 3), window (T, U + 1): φ over the text's characters and one past its end).
+    ``bias`` ≥ 0 (Graves §5.4; 0 = the model's own distribution, higher is neater)."""
+    return synthesis_.write(synth, text, bias=bias, seed=seed, style=style)
+
+
+def unknown_characters(synth: synthesis_.Synthesis, text: str) -> list[str]:
+    """The characters of ``text`` the synthesis model never saw (it writes a stand-in for them)."""
+    return synthesis_.unknown_characters(synth, text)
 
 
 def feed(model: Model, strokes, state: State | None = None) -> State:
@@ -62,12 +89,20 @@ def continue_strokes(model: Model, prefix, n: int, temperature: float = 0.65, se
     return generate(model, n, temperature, seed, feed(model, prefix))[0]
 
 
-def nll(model: Model, strokes_or_list) -> float:
+def nll(model, strokes_or_list, text=None, style=None) -> float:
     """Mean negative log-likelihood, nats per predicted point, over one line or a list of lines.
 
     Each line starts from a zero state; point t+1 is predicted after feeding points 0..t, so the
-    first point is input only. (dx, dy) density in article units plus log P(pen_lift).
+    first point is input only. (dx, dy) density in article units plus log P(pen_lift). For the
+    synthesis model: one line, given its ``text``, from a zero state or after ``style`` =
+    (strokes, their text) was fed.
     """
+    if isinstance(model, synthesis_.Synthesis):
+        if text is None:
+            raise ValueError("nll: the synthesis model needs the line's text")
+        return -float(synthesis_.point_log_densities(model, strokes_or_list, text, style).mean())
+    if text is not None or style is not None:
+        raise ValueError("nll: text and style are for the synthesis model")
     per_line = point_log_densities(model, strokes_or_list)
     return -float(sum(float(a.sum()) for a in per_line)) / float(sum(len(a) for a in per_line))
 

@@ -11,6 +11,8 @@ Both load into one in-memory form, :class:`Weights`. The project format (``.hwls
 
 ``meta`` holds ``gate_order`` ("igfo"), ``forget_bias`` (added to the forget gate's
 pre-activation), ``input_scale`` ([sx, sy]: the model sees dx / sx, dy / sy) and ``provenance``.
+The synthesis model (:mod:`engine.synthesis`) uses the same container with its own tensors and
+``meta.kind`` = "synthesis"; :func:`read_container` and :func:`write_container` serve both.
 """
 from __future__ import annotations
 
@@ -130,9 +132,18 @@ def _decode_legacy(name: str, entry, scale: float) -> np.ndarray:
 
 
 def _load_project(data: bytes) -> Weights:
+    meta, tensors = read_container(data, ("W", "b", "W_out", "b_out"))
+    return Weights(**tensors, meta=meta)
+
+
+def read_container(data: bytes, names) -> tuple[dict, dict[str, np.ndarray]]:
+    """The project container's ``meta`` and the tensors ``names`` (float64); ValueError naming
+    what is missing, corrupt or of another version. Every model kind here uses this container."""
+    if not bytes(data[:len(MAGIC)]) == MAGIC:
+        raise ValueError("weights: not a .hwlstm file")
     try:
         (n,) = struct.unpack_from("<I", data, len(MAGIC))
-        header = json.loads(data[len(MAGIC) + 4:len(MAGIC) + 4 + n])
+        header = json.loads(bytes(data[len(MAGIC) + 4:len(MAGIC) + 4 + n]))
     except (struct.error, json.JSONDecodeError, UnicodeDecodeError):
         raise ValueError("weights: corrupt header") from None
     if not isinstance(header, dict) or header.get("version") != VERSION:
@@ -141,11 +152,12 @@ def _load_project(data: bytes) -> Weights:
     payload = memoryview(data)[len(MAGIC) + 4 + n:]
     specs = {t.get("name"): t for t in header.get("tensors", []) if isinstance(t, dict)}
     arrays = {}
-    for name in ("W", "b", "W_out", "b_out"):
+    for name in names:
         if name not in specs:
             raise ValueError(f"weights: tensor {name} missing")
         arrays[name] = _decode_tensor(specs[name], payload)
-    return Weights(**arrays, meta=dict(header.get("meta", {})))
+    meta = header.get("meta", {})
+    return (dict(meta) if isinstance(meta, dict) else {}), arrays
 
 
 def _decode_tensor(spec: dict, payload: memoryview) -> np.ndarray:
@@ -171,18 +183,24 @@ def _decode_tensor(spec: dict, payload: memoryview) -> np.ndarray:
 
 def dumps(weights: Weights, encoding: str = "q8") -> bytes:
     """:class:`Weights` → the project format. ``encoding``: "q8" (compact), "f2" or "f4" (exact)."""
+    weights.check()
+    return write_container(weights.meta, {name: getattr(weights, name) for name in ("W", "b", "W_out", "b_out")}, encoding)
+
+
+def write_container(meta: dict, tensors: dict, encoding: str = "q8") -> bytes:
+    """``meta`` and named tensors → the project container: matrices in ``encoding`` ("q8"
+    compact, "f2" or "f4" exact), vectors always "f4" (biases are tiny: kept exact)."""
     if encoding not in ("q8", "f2", "f4"):
         raise ValueError(f"encoding must be one of 'q8', 'f2', 'f4', got {encoding!r}")
-    weights.check()
     specs, blobs, off = [], [], 0
-    for name in ("W", "b", "W_out", "b_out"):
-        arr = np.asarray(getattr(weights, name), dtype=np.float64)
-        enc = encoding if arr.ndim == 2 else "f4"  # biases are tiny: keep them exact
+    for name, arr in tensors.items():
+        arr = np.asarray(arr, dtype=np.float64)
+        enc = encoding if arr.ndim == 2 else "f4"
         blob = _encode(arr, enc)
         specs.append({"name": name, "shape": list(arr.shape), "encoding": enc, "offset": off, "nbytes": len(blob)})
         blobs.append(blob)
         off += len(blob)
-    header = json.dumps({"format": "hwlstm", "version": VERSION, "meta": weights.meta, "tensors": specs},
+    header = json.dumps({"format": "hwlstm", "version": VERSION, "meta": meta, "tensors": specs},
                         sort_keys=True).encode()
     return MAGIC + struct.pack("<I", len(header)) + header + b"".join(blobs)
 

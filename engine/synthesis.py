@@ -1,0 +1,296 @@
+"""The handwriting synthesis model (Graves 2013, §5) in NumPy: LSTM layers with a soft window over
+the characters of a text, and the mixture density head of :mod:`engine.model`.
+
+With x_t the point (dx, dy, pen_lift, article units) and c_1..c_U the text one-hot:
+
+    h¹_t = LSTM¹([x_t, w_{t−1}])
+    α, β, e = exp(h¹_t · W_win + b_win)                        K each
+    κ_t = κ_{t−1} + e;   φ(t, u) = Σ_k α_k exp(−β_k (κ_k − u)²)     κ_0 = 0, u = 1..U + 1
+    w_t = Σ_{u ≤ U} φ(t, u) c_u
+    hˡ_t = LSTMˡ([x_t, hˡ⁻¹_t, w_t])                            l = 2..L
+    y_t = [h¹_t, …, hᴸ_t] · W_out + b_out                       as engine.model.LAYOUT
+
+φ(t, U + 1), one position past the text, is what the stopping rule reads (§5.3). Every LSTM layer
+is the unconditional model's cell (gates i, g, f, o in the file; ``meta.forget_bias`` added to
+the forget gate), so a layer's weights are stored as the unconditional model's are.
+
+The weights file is the project's container (:mod:`engine.weights`) with ``meta.kind`` =
+"synthesis", ``meta.alphabet`` (the characters it knows; index ``len(alphabet)`` is the one symbol
+for any other), ``meta.layers``, ``meta.window`` (K) and the tensors ``layer{l}.W`` (inputs' rows,
+then the recurrent ones; 4H columns), ``layer{l}.b``, ``window.W`` (H, 3K: α̂, β̂, κ̂),
+``window.b``, ``W_out`` (L·H, 1 + 6M), ``b_out``.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from . import weights as weights_
+from .model import Mixture, Model, _dot, _layout, layout
+
+KIND = "synthesis"
+MAX_CHARS = 80  # longest text one write takes (the longest training text has 64 characters)
+POINTS_PER_CHAR = 40  # write's budget: the data has about 21 points per character
+
+
+def gate_columns(W, b, forget_bias: float):
+    """A layer's file weights (gates i, g, f, o) → the internal order i, f, o | g with the sigmoid
+    gates' columns halved and the forget bias added, as :class:`engine.model.Model` keeps them:
+    one tanh over all gates then gives σ(z) = 0.5 + 0.5·tanh(z / 2)."""
+    W, b = np.array(W, dtype=np.float64), np.array(b, dtype=np.float64)
+    H = W.shape[1] // 4
+    b[2 * H:3 * H] += forget_bias
+    cols = np.concatenate([np.arange(0, H), np.arange(2 * H, 4 * H), np.arange(H, 2 * H)])
+    half = np.concatenate([np.full(3 * H, 0.5), np.ones(H)])
+    return W[:, cols] * half, b[cols] * half
+
+
+def lstm_cell(inputs, W, b, c):
+    """[inputs, h] (B, I + H) · W + b → the cell's new (h, c), internal gate order."""
+    z = _dot(inputs, W)
+    z += b
+    H = W.shape[1] // 4
+    t = np.tanh(z)
+    s = 0.5 + 0.5 * t[:, :3 * H]
+    c = s[:, H:2 * H] * c + s[:, :H] * t[:, 3 * H:]
+    return s[:, 2 * H:] * np.tanh(c), c
+
+
+class SynthState(NamedTuple):
+    h: tuple  # per layer (B, H)
+    c: tuple  # per layer (B, H)
+    kappa: np.ndarray  # (B, K) the window's centres
+    w: np.ndarray  # (B, A) the window vector of the last step
+
+
+class Step(NamedTuple):
+    state: SynthState
+    phi: np.ndarray  # (B, U + 1) the window over the text and one position past it
+    y: np.ndarray  # (B, 1 + 6M) the head's raw outputs: the next point's distribution
+
+
+class Synthesis:
+    """A synthesis model from the container's meta and tensors, in float32 or float64."""
+
+    def __init__(self, meta: dict, tensors: dict, dtype=np.float32):
+        self.dtype = np.dtype(dtype)
+        self.meta = dict(meta)
+        self.alphabet = str(meta["alphabet"])
+        self.n_layers, self.K = int(meta["layers"]), int(meta["window"])
+        self.A = len(self.alphabet) + 1
+        self._index = {ch: i for i, ch in enumerate(self.alphabet)}
+        W1 = tensors["layer1.W"]
+        self.hidden = W1.shape[1] // 4
+        self.mixtures = (tensors["W_out"].shape[1] - 1) // 6
+        self.slices = layout(self.mixtures)
+        fb = float(meta.get("forget_bias", 1.0))
+        self.W, self.b = [], []
+        for layer in range(1, self.n_layers + 1):
+            W, b = gate_columns(tensors[f"layer{layer}.W"], tensors[f"layer{layer}.b"], fb)
+            self.W.append(_layout(W.astype(self.dtype)))
+            self.b.append(b.astype(self.dtype))
+        self.W_win = _layout(np.asarray(tensors["window.W"]).astype(self.dtype))
+        self.b_win = np.asarray(tensors["window.b"]).astype(self.dtype)
+        self.W_out = _layout(np.asarray(tensors["W_out"]).astype(self.dtype))
+        self.b_out = np.asarray(tensors["b_out"]).astype(self.dtype)
+
+    # -- text ----------------------------------------------------------------------------------
+    def encode(self, text: str) -> np.ndarray:
+        """Character indices; a character outside the alphabet is the unknown symbol."""
+        return np.array([self._index.get(ch, self.A - 1) for ch in text], dtype=np.int64)
+
+    def one_hot(self, text: str) -> np.ndarray:
+        """(U, A) one-hot rows of the text."""
+        out = np.zeros((len(text), self.A), dtype=self.dtype)
+        out[np.arange(len(text)), self.encode(text)] = 1
+        return out
+
+    # -- the network ---------------------------------------------------------------------------
+    def zero_state(self, batch: int = 1) -> SynthState:
+        z = np.zeros((batch, self.hidden), dtype=self.dtype)
+        return SynthState((z,) * self.n_layers, (z,) * self.n_layers,
+                          np.zeros((batch, self.K), dtype=self.dtype), np.zeros((batch, self.A), dtype=self.dtype))
+
+    def step(self, x, state: SynthState, onehot: np.ndarray) -> Step:
+        """Feed one point per row: x (B, 3), one-hot (U, A) of the text → the new state, φ and
+        the head's outputs. Never mutates."""
+        x = np.asarray(x, dtype=self.dtype)
+        h1, c1 = lstm_cell(np.concatenate((x, state.w, state.h[0]), axis=1), self.W[0], self.b[0], state.c[0])
+        a, b, e = np.split(np.exp(_dot(h1, self.W_win) + self.b_win), 3, axis=1)
+        kappa = state.kappa + e
+        u = np.arange(1, len(onehot) + 2, dtype=self.dtype)
+        phi = (a[:, :, None] * np.exp(-b[:, :, None] * (kappa[:, :, None] - u) ** 2)).sum(axis=1)  # (B, U + 1)
+        w = _dot(phi[:, :-1], onehot)
+        hs, cs, below = [h1], [c1], h1
+        for layer in range(1, self.n_layers):
+            h, c = lstm_cell(np.concatenate((x, below, w, state.h[layer]), axis=1), self.W[layer], self.b[layer],
+                             state.c[layer])
+            hs.append(h)
+            cs.append(c)
+            below = h
+        y = _dot(np.concatenate(hs, axis=1), self.W_out) + self.b_out
+        return Step(SynthState(tuple(hs), tuple(cs), kappa, w), phi, y)
+
+    def mixture_of(self, y) -> Mixture:
+        """The head's raw outputs → the mixture they describe (as the unconditional model's)."""
+        return Model.mixture_of(self, y)
+
+
+def load(source, dtype=np.float32) -> Synthesis:
+    """A synthesis model from a weights path or the file's bytes; ValueError if the file is not
+    one, or its tensors do not fit together."""
+    data = source if isinstance(source, (bytes, bytearray, memoryview)) else weights_._read(source)
+    data = bytes(data)
+    meta, _ = weights_.read_container(data, ())
+    if meta.get("kind") != KIND:
+        raise ValueError(f"weights: not a synthesis model (meta.kind is {meta.get('kind')!r}, expected {KIND!r})")
+    try:
+        layers, K, alphabet = int(meta["layers"]), int(meta["window"]), str(meta["alphabet"])
+    except (KeyError, TypeError, ValueError):
+        raise ValueError("weights: a synthesis model needs meta.layers, meta.window and meta.alphabet") from None
+    if layers < 1 or K < 1 or not alphabet or len(set(alphabet)) != len(alphabet):
+        raise ValueError("weights: meta.layers and meta.window must be ≥ 1 and meta.alphabet distinct characters")
+    names = [f"layer{i}.{t}" for i in range(1, layers + 1) for t in ("W", "b")] + ["window.W", "window.b", "W_out", "b_out"]
+    _, tensors = weights_.read_container(data, names)
+    check(meta, tensors)
+    return Synthesis(meta, tensors, dtype)
+
+
+def check(meta: dict, tensors: dict) -> None:
+    """ValueError naming the first tensor whose shape does not fit the others."""
+    layers, K, A = int(meta["layers"]), int(meta["window"]), len(meta["alphabet"]) + 1
+    W1 = tensors["layer1.W"]
+    if W1.ndim != 2 or W1.shape[1] % 4:
+        raise ValueError(f"weights: tensor layer1.W has shape {W1.shape}, expected (3 + A + H, 4H)")
+    H = W1.shape[1] // 4
+    n_out = tensors["W_out"].shape[1] if tensors["W_out"].ndim == 2 else -1
+    expect = {"window.W": (H, 3 * K), "window.b": (3 * K,), "W_out": (layers * H, n_out), "b_out": (n_out,)}
+    for layer in range(1, layers + 1):
+        inputs = 3 + A + H if layer == 1 else 3 + H + A + H
+        expect[f"layer{layer}.W"], expect[f"layer{layer}.b"] = (inputs, 4 * H), (4 * H,)
+    for name, shape in expect.items():
+        arr = tensors[name]
+        if arr.shape != shape:
+            raise ValueError(f"weights: tensor {name} has shape {arr.shape}, expected {shape}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"weights: tensor {name} holds non-finite values")
+    if n_out < 7 or (n_out - 1) % 6:
+        raise ValueError(f"weights: output width {n_out} is not 1 + 6 × mixtures")
+
+
+def dumps(meta: dict, tensors: dict, encoding: str = "q8") -> bytes:
+    """A synthesis model's meta and tensors → the project container."""
+    meta = {**meta, "kind": KIND}
+    check(meta, {k: np.asarray(v, dtype=np.float64) for k, v in tensors.items()})
+    return weights_.write_container(meta, tensors, encoding)
+
+
+# -- writing and scoring -------------------------------------------------------------------------
+def check_bias(bias) -> float:
+    """``bias`` as a float; ValueError unless it is a finite number ≥ 0."""
+    try:
+        b = float(bias)
+    except (TypeError, ValueError):
+        raise ValueError(f"bias must be a number ≥ 0, got {bias!r}") from None
+    if not np.isfinite(b) or b < 0:
+        raise ValueError(f"bias must be a finite number ≥ 0, got {bias!r}")
+    return b
+
+
+def unknown_characters(synth: Synthesis, text: str) -> list[str]:
+    """The distinct characters of ``text`` the model does not know, in order of appearance."""
+    return list(dict.fromkeys(ch for ch in str(text) if ch not in synth._index))
+
+
+def check_text(synth: Synthesis, text, name: str = "text") -> str:
+    """A text the model can write: a non-empty str of at most MAX_CHARS characters, not made only
+    of characters it does not know. ValueError saying which rule it breaks."""
+    if not isinstance(text, str):
+        raise ValueError(f"{name} must be a string, got {type(text).__name__}")
+    if not text.strip():
+        raise ValueError(f"{name} is empty: give the model something to write")
+    if len(text) > MAX_CHARS:
+        raise ValueError(f"{name} has {len(text)} characters; the model writes at most {MAX_CHARS} at a time")
+    unknown = set(unknown_characters(synth, text))
+    if all(ch in unknown or ch.isspace() for ch in text):
+        raise ValueError(f"{name} holds only characters the model never saw ({''.join(sorted(unknown))!r})")
+    return text
+
+
+def biased(y: np.ndarray, slices: dict, bias: float) -> np.ndarray:
+    """Graves' §5.4 bias on the head's raw outputs: π ∝ exp(π̂ (1 + b)), σ = exp(σ̂ − b)."""
+    if bias == 0:
+        return y
+    y = np.array(y, dtype=np.float64)
+    y[..., slices["pi"]] *= 1.0 + bias
+    y[..., slices["log_sigma_x"]] -= bias
+    y[..., slices["log_sigma_y"]] -= bias
+    return y
+
+
+def _prime(synth: Synthesis, style, text: str):
+    """The text the window runs over and the state after the style's strokes (zero without one)."""
+    from .strokes import validate
+
+    if style is None:
+        return text, 0, synth.zero_state(1), None
+    try:
+        strokes, style_text = style
+    except (TypeError, ValueError):
+        raise ValueError("style must be a pair (strokes, the text they write)") from None
+    style_text = check_text(synth, style_text, "the style's text")
+    strokes = validate(strokes, name="style strokes")
+    full = style_text + " " + text
+    onehot = synth.one_hot(full)
+    state, last = synth.zero_state(1), None
+    for t in range(len(strokes)):
+        last = synth.step(strokes[t:t + 1], state, onehot)
+        state = last.state
+    return full, len(style_text) + 1, state, last
+
+
+def write(synth: Synthesis, text: str, bias: float = 1.0, seed=None, style=None, max_points: int | None = None):
+    """Write ``text`` → (strokes (T, 3), window (T, U + 1)): φ over the text's U characters and one
+    position past its end at each point written. ``style`` = (strokes, their text) primes the hand
+    (§5.5): the window runs over the style's text, a space, then ``text``; the style's strokes are
+    fed and only the new ones returned. Stops when the window has passed the last character and
+    the pen lifts, or after ``POINTS_PER_CHAR`` points per character."""
+    text = check_text(synth, text)
+    bias = check_bias(bias)
+    rng = np.random.default_rng(seed)
+    full, offset, state, last = _prime(synth, style, text)
+    onehot = synth.one_hot(full)
+    budget = POINTS_PER_CHAR * len(text) if max_points is None else int(max_points)
+    x = np.zeros((1, 3))
+    step = last if last is not None else synth.step(x, state, onehot)
+    points, window = [], []
+    from .sampling import sample
+    for _ in range(budget):
+        x = sample(biased(step.y, synth.slices, bias), synth.slices, 1.0, rng)
+        points.append(x[0])
+        step = synth.step(x, step.state, onehot)
+        phi = step.phi[0]
+        window.append(phi[offset:])
+        if x[0, 2] == 1 and phi[-1] > phi[:-1].max():
+            break
+    return np.array(points), np.array(window)
+
+
+def point_log_densities(synth: Synthesis, strokes, text: str, style=None) -> np.ndarray:
+    """log p of each predicted point of one line (points 1..T−1) given its text, teacher-forced
+    from a zero state or after the style's strokes."""
+    from .model import log_density
+    from .strokes import validate
+
+    x = validate(strokes)
+    if len(x) < 2:
+        raise ValueError("nll: needs a line of two or more points")
+    full, _, state, _ = _prime(synth, style, check_text(synth, text))
+    onehot = synth.one_hot(full)
+    out = np.empty(len(x) - 1)
+    for t in range(len(x) - 1):
+        step = synth.step(x[t:t + 1], state, onehot)
+        state = step.state
+        out[t] = log_density(synth.mixture_of(step.y), x[t + 1:t + 2])[0]
+    return out

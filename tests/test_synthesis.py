@@ -1,0 +1,143 @@
+"""The synthesis model: the engine's NumPy network against the PyTorch one it is trained as (float64,
+every layer's h, κ, φ, w and the head's outputs for 50 steps), its weights file, write's stopping
+rule, bias and priming, nll, and bad input. Random weights; the trained default has its own test."""
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import engine  # noqa: E402
+from engine import synthesis as S  # noqa: E402
+from tests.helpers import random_line  # noqa: E402
+from training.export_synthesis import tensors_from  # noqa: E402
+from training.synthesis import SynthesisModel, encode  # noqa: E402
+
+ALPHABET = " ',-.abcdehilnorstwy"
+
+
+def torch_model(layers=2, hidden=16, seed=0, K=3):
+    torch.manual_seed(seed)
+    m = SynthesisModel(ALPHABET, hidden=hidden, layers=layers, window=K, mixtures=4).double().eval()
+    with torch.no_grad():  # livelier than the initialisation, so every term matters
+        for p in m.parameters():
+            p.add_(0.3 * torch.randn_like(p))
+        m.window.bias[2 * K:].fill_(-2.0)  # the window moves a little each step
+    return m
+
+
+def engine_model(m, dtype=np.float64, encoding="f4"):
+    return S.load(S.dumps(*tensors_from(m), encoding=encoding), dtype=dtype)
+
+
+@pytest.mark.parametrize("layers", [1, 2, 3])
+def test_engine_matches_pytorch_step_by_step(layers):
+    m = torch_model(layers)
+    synth = engine_model(m)
+    text = "the cat, it's here"
+    x = random_line(50, seed=3)
+    chars = torch.tensor([encode(text, ALPHABET)])
+    onehot = m.one_hot(chars, torch.tensor([len(text)]))
+    with torch.no_grad():
+        y, _, ex = m(torch.from_numpy(x)[None].double(), onehot, trace=True)
+    state, oh = synth.zero_state(1), synth.one_hot(text)
+    for t in range(len(x)):
+        step = synth.step(x[t:t + 1], state, oh)
+        state = step.state
+        for layer in range(layers):
+            np.testing.assert_allclose(state.h[layer][0], ex["h"][layer][0, t].numpy(), atol=1e-6)
+        np.testing.assert_allclose(state.kappa[0], ex["kappa"][0, t].numpy(), atol=1e-6)
+        np.testing.assert_allclose(step.phi[0, :-1], ex["phi"][0, t].numpy(), atol=1e-6)
+        np.testing.assert_allclose(state.w[0], ex["w"][0, t].numpy(), atol=1e-6)
+        np.testing.assert_allclose(step.y[0], y[0, t].numpy(), atol=1e-6)
+    assert ex["kappa"][0, -1].min() > ex["kappa"][0, 0].max()  # the window did move: a real test
+
+
+def test_weights_file_round_trip_and_errors():
+    m = torch_model()
+    meta, tensors = tensors_from(m)
+    q8 = S.dumps(meta, tensors)
+    synth = S.load(q8)
+    assert synth.alphabet == ALPHABET and synth.n_layers == 2 and synth.hidden == 16 and synth.K == 3
+    assert len(q8) < len(S.dumps(meta, tensors, encoding="f4")) / 3
+    with pytest.raises(ValueError, match="not a synthesis model"):
+        S.load(engine.weights.dumps(engine.weights.load(engine.DEFAULT_WEIGHTS)))
+    bad = dict(tensors, **{"window.W": tensors["window.W"][:, :-1]})
+    with pytest.raises(ValueError, match="window.W"):
+        S.dumps(meta, bad)
+    with pytest.raises(ValueError, match="corrupt header|not a .hwlstm"):
+        S.load(q8[:12])
+    with pytest.raises(ValueError, match="truncated"):
+        S.load(q8[:-10])
+
+
+def test_write_stops_past_the_text_and_returns_its_window():
+    m = torch_model(seed=1)
+    synth = engine_model(m, np.float32)
+    strokes, window = engine.write(synth, "the cat", bias=0.5, seed=4)
+    assert strokes.shape[1] == 3 and window.shape == (len(strokes), len("the cat") + 1)
+    assert len(strokes) <= S.POINTS_PER_CHAR * 7
+    again, _ = engine.write(synth, "the cat", bias=0.5, seed=4)
+    np.testing.assert_array_equal(strokes, again)
+    if len(strokes) < S.POINTS_PER_CHAR * 7:  # it stopped by the rule: past the end, pen lifted
+        assert strokes[-1, 2] == 1 and window[-1, -1] > window[-1, :-1].max()
+
+
+def test_write_stops_on_the_rule_when_the_window_races_ahead():
+    m = torch_model(seed=2)
+    with torch.no_grad():
+        m.window.bias[2 * m.K:].fill_(1.0)  # κ moves ~e characters a step: past the text at once
+        m.head.bias[0] = 20.0  # the pen always lifts
+    strokes, window = engine.write(engine_model(m), "a cat", bias=0.0, seed=0)
+    assert len(strokes) < 10 and strokes[-1, 2] == 1 and window[-1, -1] > window[-1, :-1].max()
+
+
+def test_bias_sharpens_the_mixture():
+    m = torch_model()
+    synth = engine_model(m)
+    y = np.random.default_rng(0).normal(size=(5, 1 + 6 * 4))
+    mix0, mix2 = synth.mixture_of(S.biased(y, synth.slices, 0.0)), synth.mixture_of(S.biased(y, synth.slices, 2.0))
+    np.testing.assert_allclose(mix2.sigma, mix0.sigma * np.exp(-2.0))
+    assert np.all(mix2.pi.max(-1) >= mix0.pi.max(-1))
+    for bad in (-0.1, float("nan"), float("inf"), "x"):
+        with pytest.raises(ValueError, match="bias"):
+            engine.write(synth, "a", bias=bad)
+
+
+def test_priming_feeds_the_style_and_returns_only_new_points():
+    m = torch_model(seed=1)
+    synth = engine_model(m)
+    style = random_line(30, seed=5)
+    strokes, window = engine.write(synth, "cat", bias=1.0, seed=2, style=(style, "the dog"))
+    assert window.shape[1] == len("cat") + 1 and len(strokes) <= S.POINTS_PER_CHAR * 3
+    plain, _ = engine.write(synth, "cat", bias=1.0, seed=2)
+    assert not np.array_equal(strokes[:5], plain[:5])
+    line = random_line(40, seed=6)
+    primed = engine.nll(synth, line, text="cat", style=(style, "the dog"))
+    unprimed = engine.nll(synth, line, text="cat")
+    assert np.isfinite(primed) and np.isfinite(unprimed) and primed != unprimed
+
+
+def test_nll_depends_on_the_text_and_checks_input():
+    synth = engine_model(torch_model())
+    line = random_line(40, seed=7)
+    assert engine.nll(synth, line, text="the cat") != engine.nll(synth, line, text="a dog")
+    with pytest.raises(ValueError, match="needs the line's text"):
+        engine.nll(synth, line)
+    with pytest.raises(ValueError, match="for the synthesis model"):
+        engine.nll(engine.load_model(), line, text="x")
+
+
+@pytest.mark.parametrize("text, match", [("", "empty"), ("   ", "empty"), ("a" * (S.MAX_CHARS + 1), "at most"),
+                                         ("ΩΩ ΩΩ", "only characters"), (None, "must be a string")])
+def test_bad_texts_are_refused(text, match):
+    synth = engine_model(torch_model())
+    with pytest.raises(ValueError, match=match):
+        engine.write(synth, text)
+
+
+def test_unknown_characters_are_listed_and_written_as_the_stand_in():
+    synth = engine_model(torch_model())
+    assert engine.unknown_characters(synth, "the Ωcat Ω!") == ["Ω", "!"]
+    assert synth.encode("aΩ")[1] == synth.A - 1
+    strokes, window = engine.write(synth, "a Ω cat", seed=1)
+    assert window.shape[1] == len("a Ω cat") + 1

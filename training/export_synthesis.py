@@ -1,0 +1,82 @@
+"""Export the synthesis network to the engine's weights container.
+
+    python -m training.export_synthesis                      # training/synthesis-checkpoint.pt → weights/synthesis.hwlstm
+    python -m training.export_synthesis --checkpoint PATH --out PATH --encoding f4
+
+Each LSTM layer goes out as the unconditional export writes its one layer: torch's gates i, f, g, o
+reordered to the file's i, g, f, o, the two biases summed and the engine's fixed forget bias (+1)
+taken out of the forget gate's. Input rows keep torch's order ([x, w] for the first layer, [x, h
+below, w] for the others), then the recurrent rows.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from engine import synthesis as engine_synthesis
+
+from .checkpoints import ROOT, read_compact
+from .synthesis import SynthesisModel
+from .train_synthesis import COMPACT, build_model
+
+FORGET_BIAS = 1.0
+OUT = ROOT / "weights" / "synthesis.hwlstm"
+
+
+def _gates(w: np.ndarray) -> np.ndarray:
+    """Torch's row blocks i, f, g, o → the file's i, g, f, o (along the first axis)."""
+    i, f, g, o = np.split(w, 4, axis=0)
+    return np.concatenate([i, g, f, o], axis=0)
+
+
+def _layer(w_ih, w_hh, b_ih, b_hh) -> tuple[np.ndarray, np.ndarray]:
+    W = _gates(np.concatenate([w_ih, w_hh], axis=1)).T  # (inputs + H, 4H)
+    b = _gates(b_ih + b_hh)
+    H = W.shape[1] // 4
+    b[2 * H:3 * H] -= FORGET_BIAS
+    return W, b
+
+
+def tensors_from(model: SynthesisModel) -> tuple[dict, dict]:
+    """The network → (meta, tensors) for :func:`engine.synthesis.dumps`, float64."""
+    sd = {k: v.detach().double().cpu().numpy() for k, v in model.state_dict().items()}
+    t = {}
+    t["layer1.W"], t["layer1.b"] = _layer(sd["cell1.weight_ih"], sd["cell1.weight_hh"], sd["cell1.bias_ih"], sd["cell1.bias_hh"])
+    for i in range(model.layers - 1):
+        p = f"upper.{i}."
+        t[f"layer{i + 2}.W"], t[f"layer{i + 2}.b"] = _layer(sd[p + "weight_ih_l0"], sd[p + "weight_hh_l0"],
+                                                            sd[p + "bias_ih_l0"], sd[p + "bias_hh_l0"])
+    t["window.W"], t["window.b"] = sd["window.weight"].T, sd["window.bias"]
+    t["W_out"], t["b_out"] = sd["head.weight"].T, sd["head.bias"]
+    meta = {"kind": engine_synthesis.KIND, "alphabet": model.alphabet, "layers": model.layers, "window": model.K,
+            "gate_order": "igfo", "forget_bias": FORGET_BIAS, "input_scale": [1.0, 1.0],
+            "provenance": "trained on IAM-OnDB by this repository's training/train_synthesis.py; see weights/synthesis.md"}
+    return meta, t
+
+
+def load_checkpoint(path: Path) -> tuple[SynthesisModel, dict]:
+    ck = read_compact(path)
+    state = ck.get("state_dict", ck.get("model"))
+    model = build_model(ck["meta"], torch.device("cpu"))
+    model.load_state_dict({k: v.float() for k, v in state.items()})
+    return model.eval(), ck["meta"]
+
+
+def main(argv=None) -> Path:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--checkpoint", default=str(COMPACT))
+    p.add_argument("--out", default=str(OUT))
+    p.add_argument("--encoding", default="q8", choices=["q8", "f2", "f4"])
+    a = p.parse_args(argv)
+    model, meta = load_checkpoint(Path(a.checkpoint))
+    out = Path(a.out)
+    out.write_bytes(engine_synthesis.dumps(*tensors_from(model), encoding=a.encoding))
+    print(f"wrote {out} ({out.stat().st_size:,} bytes) from epoch {meta['epoch']} batch {meta['batch']}")
+    return out
+
+
+if __name__ == "__main__":
+    main()

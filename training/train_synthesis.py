@@ -1,0 +1,253 @@
+"""Train the handwriting synthesis network (``training/synthesis.py``) on IAM-OnDB lines and texts.
+
+    python -m training.train_synthesis                    # CPU (CUDA when present), 2 threads
+    python -m training.train_synthesis --resume           # go on from the last checkpoint
+    python -m training.train_synthesis --epochs 1 --limit 16 --run-dir /tmp/tiny --compact /tmp/tiny/c.pt
+
+Lines whose transcription holds ``#`` (a word the transcriber could not read) are left out of
+training and validation. The alphabet is every character of the training texts, sorted; anything
+else maps to one unknown symbol. Lines are batched by similar length and fed in windows of
+``--window`` points with the whole state (both LSTMs, κ and w) carried between windows, as in
+``training.train``. Every ``--checkpoint-minutes`` and at each epoch's end the run folder gets a
+full checkpoint (optimizer included, the position inside the epoch too) and ``--compact`` a
+float16 one (~2 MB) to commit, from which ``--resume`` goes on when the run folder is gone
+(fresh optimizer moments). Validation NLL is measured at each epoch's end.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from corpora import CACHE
+from corpora.iam import DEFAULT_ARCHIVE, DEFAULT_TEXTS, Dataset, load_split, load_texts, split_file
+
+from .checkpoints import ROOT, device_name, read_compact, write_compact
+from .synthesis import SynthesisModel, detach, encode, log_density
+from .train import batches, lr_at, pad
+
+COMPACT = ROOT / "training" / "synthesis-checkpoint.pt"
+HYPER = ("hidden", "layers", "window_k", "mixtures", "batch", "window", "lr", "min_lr", "warmup", "clip",
+         "epochs", "dropout", "seed")
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", default=str(DEFAULT_ARCHIVE), help="lineStrokes folder, tar archive, or a pack (.npz)")
+    p.add_argument("--texts", default=str(DEFAULT_TEXTS), help="ascii folder, tar archive, or the same pack")
+    p.add_argument("--train-split", default=str(split_file("training")))
+    p.add_argument("--val-split", default=str(split_file("validation")))
+    p.add_argument("--run-dir", default=str(ROOT / "training" / "runs" / "synthesis"))
+    p.add_argument("--compact", default=str(COMPACT), help="float16 checkpoint to commit ('' = none)")
+    p.add_argument("--hidden", type=int, default=256)
+    p.add_argument("--layers", type=int, default=2)
+    p.add_argument("--window-k", type=int, default=10, help="Gaussians in the attention window")
+    p.add_argument("--mixtures", type=int, default=20)
+    p.add_argument("--epochs", type=int, default=30, help="length of the learning-rate schedule")
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--window", type=int, default=300, help="points per backpropagation window")
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--min-lr", type=float, default=1e-5)
+    p.add_argument("--warmup", type=int, default=200)
+    p.add_argument("--clip", type=float, default=3.0, help="gradient-norm clipping")
+    p.add_argument("--dropout", type=float, default=0.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--limit", type=int, default=0, help="only the first N usable lines of each split (smoke runs)")
+    p.add_argument("--checkpoint-minutes", type=float, default=15.0)
+    p.add_argument("--max-minutes", type=float, default=0, help="stop (with a checkpoint) after this wall time")
+    p.add_argument("--resume", action="store_true")
+    p.add_argument("--quiet", action="store_true")
+    return p.parse_args(argv)
+
+
+class TextLines:
+    """Lines with their texts: strokes (T, 3) float32 and the text's character indices."""
+
+    def __init__(self, ds: Dataset, texts: dict[str, str], alphabet: str):
+        keep = [i for i, n in enumerate(ds.names) if texts.get(n) and "#" not in texts[n]]
+        self.names = [ds.names[i] for i in keep]
+        self.lines = [ds.lines[i] for i in keep]
+        self.texts = [texts[n] for n in self.names]
+        self.chars = [encode(t, alphabet) for t in self.texts]
+
+    @property
+    def n_points(self) -> int:
+        return sum(len(x) for x in self.lines)
+
+
+def alphabet_of(texts) -> str:
+    return "".join(sorted(set("".join(texts))))
+
+
+def load_data(args):
+    kw = dict(cache_dir=CACHE, progress=not args.quiet)
+    train, val = load_split(args.data, args.train_split, **kw), load_split(args.data, args.val_split, **kw)
+    texts = load_texts(args.texts, train.names + val.names)
+    usable = [texts[n] for n in train.names if texts.get(n) and "#" not in texts[n]]
+    alphabet = alphabet_of(usable)
+    train, val = TextLines(train, texts, alphabet), TextLines(val, texts, alphabet)
+    if args.limit:
+        for ds in (train, val):
+            for k in ("names", "lines", "texts", "chars"):
+                setattr(ds, k, getattr(ds, k)[:args.limit])
+    if not train.lines or not val.lines:
+        raise SystemExit("no usable training or validation lines with texts: check --data, --texts and the splits")
+    return train, val, alphabet
+
+
+def text_batch(ds: TextLines, idx, device):
+    U = max(len(ds.chars[j]) for j in idx)
+    chars = torch.zeros(len(idx), U, dtype=torch.long)
+    for b, j in enumerate(idx):
+        chars[b, :len(ds.chars[j])] = torch.tensor(ds.chars[j])
+    lengths = torch.tensor([len(ds.chars[j]) for j in idx])
+    return chars.to(device), lengths.to(device)
+
+
+def run_batch(model, ds: TextLines, idx, window, device, opt=None, clip=0.0):
+    """Feed lines in windows with the state carried; train if ``opt``. → (sum log p, points)."""
+    inp, tgt, mask = (t.to(device) for t in pad([ds.lines[j] for j in idx]))
+    onehot = model.one_hot(*text_batch(ds, idx, device))
+    state, total, count = None, 0.0, 0.0
+    for s in range(0, inp.shape[1], window):
+        y, state, _ = model(inp[:, s:s + window], onehot, state)
+        lp = log_density(y, tgt[:, s:s + window])
+        m = mask[:, s:s + window]
+        n = m.sum()
+        if opt is not None:
+            opt.zero_grad(set_to_none=True)
+            (-(lp * m).sum() / n).backward()
+            norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip or float("inf"))
+            if torch.isfinite(norm):  # a rare non-finite gradient skips the update
+                opt.step()
+            state = detach(state)
+        total += float((lp.detach() * m).sum())
+        count += float(n)
+    return total, count
+
+
+@torch.no_grad()
+def evaluate(model, ds: TextLines, device, batch=64) -> float:
+    """Mean NLL, nats per predicted point, given each line's text (zero start)."""
+    model.eval()
+    order = sorted(range(len(ds.lines)), key=lambda j: len(ds.lines[j]))
+    total = count = 0.0
+    for i in range(0, len(order), batch):
+        t, n = run_batch(model, ds, order[i:i + batch], 10 ** 9, device)
+        total, count = total + t, count + n
+    model.train()
+    return -total / count
+
+
+def build_model(meta: dict, device):
+    a = meta["model"]
+    return SynthesisModel(a["alphabet"], a["hidden"], a["layers"], a["window_k"], a["mixtures"], a.get("dropout", 0.0)).to(device)
+
+
+def save(args, model, opt, meta: dict, run_dir: Path) -> None:
+    torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "meta": meta}, run_dir / "full.pt")
+    (run_dir / "curve.json").write_text(json.dumps(meta["curve"], indent=0))
+    if args.compact:
+        state = {k: v.detach().cpu().half() for k, v in model.state_dict().items()}
+        write_compact(Path(args.compact), {"state_dict": state, "meta": meta})
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    train, val, alphabet = load_data(args)
+    run_dir = Path(args.run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    meta = {"step": 0, "epoch": 0, "batch": 0, "seconds": 0.0, "curve": [], "phases": [],
+            "model": {"alphabet": alphabet, "hidden": args.hidden, "layers": args.layers,
+                      "window_k": args.window_k, "mixtures": args.mixtures, "dropout": args.dropout}}
+    state_dict, opt_state = None, None
+    if args.resume:
+        state_dict, opt_state, meta = _resume(run_dir, Path(args.compact) if args.compact else None)
+        if meta["model"]["alphabet"] != alphabet:
+            raise SystemExit("--resume: the checkpoint's alphabet differs from these training texts")
+    model = build_model(meta, device)
+    if state_dict is not None:
+        model.load_state_dict({k: v.float() for k, v in state_dict.items()})
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    if opt_state is not None:
+        opt.load_state_dict(opt_state)
+    n_windows = sum(math.ceil((len(x) - 1) / args.window) for x in train.lines) / len(train.lines)
+    per_epoch = len(batches(train, args.batch, np.random.default_rng(0)))
+    total = args.epochs * per_epoch * max(1, round(n_windows))
+    m = meta["model"]
+    print(f"{len(train.lines)} training lines ({train.n_points:,} points), {len(val.lines)} validation; "
+          f"alphabet of {len(alphabet)} + unknown; {m['layers']} × {m['hidden']} cells, K = {m['window_k']}; "
+          f"{per_epoch} batches per epoch, schedule {total} steps; device {device}", flush=True)
+    start, last_save, seconds0 = time.time(), time.time(), meta["seconds"]
+    phase = {"device": device_name(device, args.threads), "from_epoch": meta["epoch"] + meta["batch"] / per_epoch,
+             "torch": str(torch.__version__), "hyperparameters": {k: getattr(args, k) for k in HYPER}}
+    phases = list(meta["phases"])
+
+    def checkpoint():
+        nonlocal last_save
+        done = {**phase, "to_epoch": round(meta["epoch"] + meta["batch"] / per_epoch, 3),
+                "seconds": round(meta["seconds"] - seconds0, 1)}
+        meta["phases"] = phases + [done]
+        save(args, model, opt, meta, run_dir)
+        last_save = time.time()
+
+    while meta["epoch"] < args.epochs:
+        rng = np.random.default_rng([args.seed, meta["epoch"]])  # same seed + epoch → same batches
+        bs = batches(train, args.batch, rng)
+        t0, pts, run_loss = time.time(), 0.0, None
+        while meta["batch"] < len(bs):
+            if args.max_minutes and time.time() - start > 60 * args.max_minutes:
+                checkpoint()
+                print(f"\nstopping: --max-minutes {args.max_minutes} reached (checkpoint written)", flush=True)
+                return meta
+            idx = bs[meta["batch"]]
+            for g in opt.param_groups:
+                g["lr"] = lr_at(meta["step"], total, args)
+            t1 = time.time()
+            lp, n = run_batch(model, train, idx, args.window, device, opt, args.clip)
+            meta["seconds"] += time.time() - t1
+            meta["step"] += math.ceil(max(len(train.lines[j]) for j in idx) / args.window)
+            meta["batch"] += 1
+            pts += n
+            run_loss = -lp / n if run_loss is None else 0.98 * run_loss - 0.02 * lp / n
+            if not args.quiet:
+                print(f"\repoch {meta['epoch'] + 1}/{args.epochs} [{meta['batch']}/{len(bs)}] loss {run_loss:.3f} "
+                      f"lr {opt.param_groups[0]['lr']:.2e} {pts / (time.time() - t0):,.0f} pts/s", end="", flush=True)
+            if time.time() - last_save > 60 * args.checkpoint_minutes:
+                checkpoint()
+        v = evaluate(model, val, device)
+        meta["epoch"], meta["batch"] = meta["epoch"] + 1, 0
+        meta["curve"] = meta["curve"] + [{"epoch": meta["epoch"], "step": meta["step"], "train_nll": run_loss,
+                                          "val_nll": v, "seconds": round(meta["seconds"], 1)}]
+        print(f"\repoch {meta['epoch']}/{args.epochs} train {run_loss:.4f} val {v:.4f} nats/pt "
+              f"({pts / (time.time() - t0):,.0f} pts/s)" + " " * 30, flush=True)
+        checkpoint()
+    return meta
+
+
+def _resume(run_dir: Path, compact: Path | None):
+    full = run_dir / "full.pt"
+    if full.exists():
+        ck = torch.load(full, map_location="cpu")
+        print(f"resumed from {full} at epoch {ck['meta']['epoch']} batch {ck['meta']['batch']}", flush=True)
+        return ck["model"], ck["opt"], ck["meta"]
+    if compact is not None and compact.exists():
+        ck = read_compact(compact)
+        print(f"resumed from {compact} at epoch {ck['meta']['epoch']} batch {ck['meta']['batch']} "
+              "(fresh optimizer moments)", flush=True)
+        return ck["state_dict"], None, ck["meta"]
+    raise SystemExit(f"--resume: neither {full} nor {compact} exists")
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main() else 1)
