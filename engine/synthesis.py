@@ -113,15 +113,15 @@ class Synthesis:
                           np.zeros((batch, self.K), dtype=self.dtype), np.zeros((batch, self.A), dtype=self.dtype))
 
     def step(self, x, state: SynthState, onehot: np.ndarray) -> Step:
-        """Feed one point per row: x (B, 3), one-hot (U, A) of the text → the new state, φ and
-        the head's outputs. Never mutates."""
+        """Feed one point per row: x (B, 3), the text's one-hot (U, A), or one per row (B, U, A)
+        with zero rows past each text's end → the new state, φ and the head's outputs. Never mutates."""
         x = np.asarray(x, dtype=self.dtype)
         h1, c1 = lstm_cell(np.concatenate((x, state.w, state.h[0]), axis=1), self.W[0], self.b[0], state.c[0])
         a, b, e = np.split(np.exp(_dot(h1, self.W_win) + self.b_win), 3, axis=1)
         kappa = state.kappa + e
-        u = np.arange(1, len(onehot) + 2, dtype=self.dtype)
+        u = np.arange(1, onehot.shape[-2] + 2, dtype=self.dtype)
         phi = (a[:, :, None] * np.exp(-b[:, :, None] * (kappa[:, :, None] - u) ** 2)).sum(axis=1)  # (B, U + 1)
-        w = _dot(phi[:, :-1], onehot)
+        w = _dot(phi[:, :-1], onehot) if onehot.ndim == 2 else np.einsum("bu,bua->ba", phi[:, :-1], onehot)
         hs, cs, below = [h1], [c1], h1
         for layer in range(1, self.n_layers):
             h, c = lstm_cell(np.concatenate((x, below, w, state.h[layer]), axis=1), self.W[layer], self.b[layer],
@@ -286,6 +286,8 @@ def point_log_densities(synth: Synthesis, strokes, text: str, style=None) -> np.
     x = validate(strokes)
     if len(x) < 2:
         raise ValueError("nll: needs a line of two or more points")
+    if style is None:
+        return lines_log_densities(synth, [x], [text])[0]
     full, _, state, _ = _prime(synth, style, check_text(synth, text))
     onehot = synth.one_hot(full)
     out = np.empty(len(x) - 1)
@@ -294,3 +296,35 @@ def point_log_densities(synth: Synthesis, strokes, text: str, style=None) -> np.
         state = step.state
         out[t] = log_density(synth.mixture_of(step.y), x[t + 1:t + 2])[0]
     return out
+
+
+def lines_log_densities(synth: Synthesis, lines, texts) -> list[np.ndarray]:
+    """``point_log_densities`` of many lines from a zero state, batched (longest first, so the
+    lines still running form a prefix): per line, log p of its points 1..T−1 given its text."""
+    from .model import log_density
+    from .strokes import validate
+
+    lines = [validate(x, name=f"line {i}") for i, x in enumerate(lines)]
+    texts = [check_text(synth, t, f"text {i}") for i, t in enumerate(texts)]
+    if len(lines) != len(texts) or any(len(x) < 2 for x in lines):
+        raise ValueError("nll: one text per line, and lines of two or more points")
+    order = sorted(range(len(lines)), key=lambda i: len(lines[i]), reverse=True)
+    lengths = np.array([len(lines[i]) for i in order])
+    x = np.zeros((len(order), lengths[0], 3), dtype=synth.dtype)
+    onehot = np.zeros((len(order), max(map(len, texts)), synth.A), dtype=synth.dtype)
+    for b, i in enumerate(order):
+        x[b, :lengths[b]] = lines[i]
+        onehot[b, :len(texts[i])] = synth.one_hot(texts[i])
+    out = np.zeros((len(order), lengths[0] - 1))
+    state = synth.zero_state(len(order))
+    for t in range(lengths[0] - 1):
+        n = int((lengths > t + 1).sum())
+        if n < len(state.kappa):
+            state = SynthState(tuple(h[:n] for h in state.h), tuple(c[:n] for c in state.c), state.kappa[:n], state.w[:n])
+        step = synth.step(x[:n, t], state, onehot[:n])
+        state = step.state
+        out[:n, t] = log_density(synth.mixture_of(step.y), x[:n, t + 1])
+    per_line = [np.zeros(0)] * len(lines)
+    for b, i in enumerate(order):
+        per_line[i] = out[b, :lengths[b] - 1]
+    return per_line

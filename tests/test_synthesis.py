@@ -141,3 +141,33 @@ def test_unknown_characters_are_listed_and_written_as_the_stand_in():
     assert synth.encode("aΩ")[1] == synth.A - 1
     strokes, window = engine.write(synth, "a Ω cat", seed=1)
     assert window.shape[1] == len("a Ω cat") + 1
+
+
+def test_batched_nll_matches_line_by_line():
+    synth = engine_model(torch_model(seed=3))
+    lines = [random_line(n, seed=n) for n in (12, 30, 21)]
+    texts = ["a cat", "the dog is here", "wet"]
+    batched = S.lines_log_densities(synth, lines, texts)
+    for line, text, got in zip(lines, texts, batched):
+        state, oh, want = synth.zero_state(1), synth.one_hot(text), []
+        for t in range(len(line) - 1):
+            step = synth.step(line[t:t + 1], state, oh)
+            state = step.state
+            want.append(engine.model.log_density(synth.mixture_of(step.y), line[t + 1:t + 2])[0])
+        np.testing.assert_allclose(got, want, atol=1e-9)
+
+
+def test_evaluation_helpers_score_what_they_claim():
+    from training.evaluate_synthesis import cer, ending_faults, render
+    assert cer("the cat", "the cat") == 0 and cer("tha cat", "the cat") == pytest.approx(1 / 7)
+    assert cer("", "abc") == 1 and cer("abcd", "abc") == pytest.approx(1 / 3)
+    img = render(np.array([[0, 0, 0], [2, 0, 1], [1, 1, 0], [0, 1, 1]]), px=10)
+    assert img.dtype == np.uint8 and (img == 0).any() and (img == 255).any()
+    assert (img == 0).sum() < img.size / 4  # ink is thin strokes, not a filled page
+    text = "ab c"  # window columns: a, b, space, c, past the end
+    good = np.eye(5)[[0, 0, 1, 1, 2, 3, 3, 4]]
+    assert ending_faults(text, good, 8, 160, hold=63) == []
+    assert ending_faults(text, np.eye(5)[[0, 1, 3, 0, 4]], 5, 160, 63) == ["went back"]
+    assert ending_faults(text, np.eye(5)[[0, 3, 4]], 3, 160, 63) == ["skipped 'b'"]
+    assert ending_faults(text, np.eye(5)[[0, 1, 1, 1, 3, 4]], 6, 160, hold=2) == ["held 'b' for 3 points"]
+    assert ending_faults(text, good, 160, 160, 63) == ["ran out of points"]

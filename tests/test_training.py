@@ -11,6 +11,7 @@ from engine import strokes as S  # noqa: E402
 from engine import weights as W  # noqa: E402
 from training import checkpoints, export, train  # noqa: E402
 from training.model import HandwritingModel, log_density, split_outputs  # noqa: E402
+from tests.helpers import CORPUS_TEXTS  # noqa: E402
 
 
 def test_tiny_training_run_lowers_the_loss(corpus, tmp_path):
@@ -206,3 +207,34 @@ def test_head_refit_lowers_validation_and_keeps_the_cells(corpus, tmp_path):
                               "hyperparameters": {}})
     assert "| 64 points | 0.01 | cosine over 3 epochs | output layer only, refit on the frozen cells' outputs, " \
            "resting points left out |" in table
+
+
+def test_tiny_synthesis_run_learns_resumes_mid_epoch_and_exports(corpus, tmp_path):
+    from engine import synthesis
+    from training import export_synthesis, train_synthesis
+    args = ["--data", str(corpus), "--texts", str(corpus), "--train-split", str(corpus / "train.txt"),
+            "--val-split", str(corpus / "val.txt"), "--run-dir", str(tmp_path / "run"),
+            "--compact", str(tmp_path / "c.pt"), "--batch", "2", "--window", "20", "--hidden", "16",
+            "--window-k", "2", "--mixtures", "3", "--lr", "1e-2", "--warmup", "1", "--threads", "1", "--quiet"]
+    meta = train_synthesis.main(args + ["--epochs", "3"])
+    curve = [c["val_nll"] for c in meta["curve"]]
+    assert len(curve) == 3 and curve[-1] < curve[0] - 0.1, curve
+    assert meta["model"]["alphabet"] == "".join(sorted(set("".join(iam.normalise_text(t) for t in CORPUS_TEXTS[:10]))))
+    assert meta["epoch"] == 3 and meta["batch"] == 0 and meta["phases"][-1]["to_epoch"] == 3
+    more = train_synthesis.main(args + ["--epochs", "4", "--resume"])  # goes on from the full checkpoint
+    assert more["epoch"] == 4 and len(more["curve"]) == 4 and len(more["phases"]) == 2
+    (tmp_path / "run" / "full.pt").unlink()  # now from the compact one, as a fresh clone would
+    again = train_synthesis.main(args + ["--epochs", "5", "--resume"])
+    assert again["epoch"] == 5 and len(again["phases"]) == 3
+    straight = train_synthesis.main(args[:-1] + ["--epochs", "2", "--run-dir", str(tmp_path / "a"), "--compact", ""])
+    part = train_synthesis.main(args[:-1] + ["--epochs", "2", "--run-dir", str(tmp_path / "b"), "--compact", "",
+                                             "--max-steps", "6"])
+    assert part["epoch"] == 0 and 0 < part["batch"] < 5  # stopped inside the first epoch
+    resumed = train_synthesis.main(args[:-1] + ["--epochs", "2", "--run-dir", str(tmp_path / "b"), "--compact", "",
+                                                "--resume"])
+    assert resumed["curve"][-1]["val_nll"] == pytest.approx(straight["curve"][-1]["val_nll"], abs=1e-6)
+    out = export_synthesis.main(["--checkpoint", str(tmp_path / "c.pt"), "--out", str(tmp_path / "s.hwlstm")])
+    synth = synthesis.load(out)
+    assert synth.hidden == 16 and synth.alphabet == meta["model"]["alphabet"]
+    strokes, window = engine.write(synth, "line 3", bias=1.0, seed=0)
+    assert len(strokes) and window.shape == (len(strokes), 7)

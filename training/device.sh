@@ -4,6 +4,7 @@
 #
 # Usage, from the repository root:
 #   bash training/device.sh MINUTES ["OPTIONS" ["OPTIONS" ...]]
+#   bash training/device.sh synthesis MINUTES ["OPTIONS" ...]   # the synthesis model instead (below)
 # e.g.
 #   bash training/device.sh 8 "--batch 128 --lr 1e-3 --drop-rests --dropout 0.3 --augment 0.3" \
 #                             "--batch 128 --lr 1e-3 --drop-rests --dropout 0.3 --augment 0.4"
@@ -29,6 +30,48 @@
 # To adopt one: copy it to training/checkpoint.pt, then `python -m training.export --evaluate`
 # and `python -m training.card` (see training/README.md).
 set -euo pipefail
+if [ "${1:-}" = synthesis ]; then
+  # The synthesis model (training/train_synthesis.py): each configuration resumes from
+  # training/synthesis-checkpoint.pt when it exists (else starts fresh) and writes its latest
+  # checkpoint as $OUT_DIR/synthesis-N.pt; no refit. The pack must carry the texts
+  # (python -m corpora.iam pack does by default). To adopt one, copy it to
+  # training/synthesis-checkpoint.pt and run python -m training.export_synthesis.
+  shift
+  MINUTES=${1:-8}
+  shift || true
+  [ $# -gt 0 ] || set -- "--batch 64 --lr 1e-3"
+  OUT_DIR=${OUT_DIR:-${OUT:-runs-out}}
+  mkdir -p "$OUT_DIR"
+  for f in .data/iam.npz .data/training_set.txt .data/validation_set.txt; do
+    [ -f "$f" ] || { echo "missing $f (run from the repository root; see the comments at the top)" >&2; exit 2; }
+  done
+  nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
+  LOGS=$(mktemp -d)
+  THREADS=$(( $(nproc) / $# > 1 ? $(nproc) / $# : 1 ))
+  n=0
+  pids=()
+  for config in "$@"; do
+    n=$((n + 1))
+    RUN=$(mktemp -d)
+    RESUME=""
+    if [ -f training/synthesis-checkpoint.pt ]; then cp training/synthesis-checkpoint.pt "$OUT_DIR/synthesis-$n.pt"; RESUME=--resume; fi
+    echo "[$n] $config" | tee "$LOGS/synthesis-$n.log"
+    # shellcheck disable=SC2086  # each configuration is a list of options
+    (PYTHONUNBUFFERED=1 python3 -m training.train_synthesis $RESUME --quiet --time-schedule --epochs 100000 \
+      --data .data/iam.npz --texts .data/iam.npz --train-split .data/training_set.txt \
+      --val-split .data/validation_set.txt --max-minutes "$MINUTES" --threads "$THREADS" $config \
+      --run-dir "$RUN" --compact "$OUT_DIR/synthesis-$n.pt" 2>&1 | sed -u "s/^/[$n] /" | tee -a "$LOGS/synthesis-$n.log" \
+      && rc=0 || rc=$?
+     cp "$RUN/curve.json" "$LOGS/synthesis-curve-$n.json" || true
+     exit $rc) &
+    pids+=($!)
+  done
+  status=0
+  for pid in "${pids[@]}"; do wait "$pid" || status=$?; done
+  tar -cf "$OUT_DIR/logs.tar" -C "$LOGS" .
+  echo "results in $OUT_DIR/"
+  exit $status
+fi
 MINUTES=${1:-8}
 shift || true
 [ $# -gt 0 ] || set -- "--batch 128 --lr 2e-3"

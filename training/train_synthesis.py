@@ -34,7 +34,7 @@ from .train import batches, lr_at, pad
 
 COMPACT = ROOT / "training" / "synthesis-checkpoint.pt"
 HYPER = ("hidden", "layers", "window_k", "mixtures", "batch", "window", "lr", "min_lr", "warmup", "clip",
-         "epochs", "dropout", "seed")
+         "epochs", "time_schedule", "max_minutes", "dropout", "seed")
 
 
 def parse_args(argv=None):
@@ -62,6 +62,9 @@ def parse_args(argv=None):
     p.add_argument("--limit", type=int, default=0, help="only the first N usable lines of each split (smoke runs)")
     p.add_argument("--checkpoint-minutes", type=float, default=15.0)
     p.add_argument("--max-minutes", type=float, default=0, help="stop (with a checkpoint) after this wall time")
+    p.add_argument("--max-steps", type=int, default=0, help="stop (with a checkpoint) after this many optimizer steps")
+    p.add_argument("--time-schedule", action="store_true",
+                   help="the cosine spans --max-minutes of wall time instead of --epochs (a GPU run of fixed length)")
     p.add_argument("--resume", action="store_true")
     p.add_argument("--quiet", action="store_true")
     return p.parse_args(argv)
@@ -188,7 +191,9 @@ def main(argv=None) -> dict:
     print(f"{len(train.lines)} training lines ({train.n_points:,} points), {len(val.lines)} validation; "
           f"alphabet of {len(alphabet)} + unknown; {m['layers']} × {m['hidden']} cells, K = {m['window_k']}; "
           f"{per_epoch} batches per epoch, schedule {total} steps; device {device}", flush=True)
-    start, last_save, seconds0 = time.time(), time.time(), meta["seconds"]
+    if args.time_schedule and not args.max_minutes:
+        raise SystemExit("--time-schedule needs --max-minutes")
+    start, last_save, seconds0, first_step = time.time(), time.time(), meta["seconds"], meta["step"]
     phase = {"device": device_name(device, args.threads), "from_epoch": meta["epoch"] + meta["batch"] / per_epoch,
              "torch": str(torch.__version__), "hyperparameters": {k: getattr(args, k) for k in HYPER}}
     phases = list(meta["phases"])
@@ -206,13 +211,16 @@ def main(argv=None) -> dict:
         bs = batches(train, args.batch, rng)
         t0, pts, run_loss = time.time(), 0.0, None
         while meta["batch"] < len(bs):
-            if args.max_minutes and time.time() - start > 60 * args.max_minutes:
+            out_of_time = args.max_minutes and time.time() - start > 60 * args.max_minutes
+            if out_of_time or (args.max_steps and meta["step"] >= args.max_steps):
                 checkpoint()
-                print(f"\nstopping: --max-minutes {args.max_minutes} reached (checkpoint written)", flush=True)
+                print(f"\nstopping at step {meta['step']}: {'--max-minutes' if out_of_time else '--max-steps'} reached "
+                      "(checkpoint written)", flush=True)
                 return meta
             idx = bs[meta["batch"]]
+            fraction = (time.time() - start) / (60 * args.max_minutes) if args.time_schedule else None
             for g in opt.param_groups:
-                g["lr"] = lr_at(meta["step"], total, args)
+                g["lr"] = lr_at(meta["step"] - first_step if fraction is not None else meta["step"], total, args, fraction)
             t1 = time.time()
             lp, n = run_batch(model, train, idx, args.window, device, opt, args.clip)
             meta["seconds"] += time.time() - t1
