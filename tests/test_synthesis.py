@@ -29,13 +29,27 @@ def engine_model(m, dtype=np.float64, encoding="f4"):
     return S.load(S.dumps(*tensors_from(m), encoding=encoding), dtype=dtype)
 
 
-@pytest.mark.parametrize("layers", [1, 2, 3])
+def default_weights_model():
+    """The committed default weights as a float64 PyTorch network (their int8 values exactly)."""
+    from engine import weights as W
+    from training.export_synthesis import model_from
+    if not engine.DEFAULT_SYNTHESIS.exists():
+        pytest.fail(f"no default synthesis weights at {engine.DEFAULT_SYNTHESIS}")
+    data = engine.DEFAULT_SYNTHESIS.read_bytes()
+    meta, _ = W.read_container(data, ())
+    synth = S.load(data)
+    names = [f"layer{i}.{t}" for i in range(1, synth.n_layers + 1) for t in ("W", "b")] + ["window.W", "window.b", "W_out", "b_out"]
+    return model_from(meta, W.read_container(data, names)[1])
+
+
+@pytest.mark.parametrize("layers", [1, 2, 3, "default"])
 def test_engine_matches_pytorch_step_by_step(layers):
-    m = torch_model(layers)
+    m = default_weights_model() if layers == "default" else torch_model(layers)
+    layers = m.layers
     synth = engine_model(m)
     text = "the cat, it's here"
     x = random_line(50, seed=3)
-    chars = torch.tensor([encode(text, ALPHABET)])
+    chars = torch.tensor([encode(text, m.alphabet)])
     onehot = m.one_hot(chars, torch.tensor([len(text)]))
     with torch.no_grad():
         y, _, ex = m(torch.from_numpy(x)[None].double(), onehot, trace=True)
@@ -50,6 +64,19 @@ def test_engine_matches_pytorch_step_by_step(layers):
         np.testing.assert_allclose(state.w[0], ex["w"][0, t].numpy(), atol=1e-6)
         np.testing.assert_allclose(step.y[0], y[0, t].numpy(), atol=1e-6)
     assert ex["kappa"][0, -1].min() > ex["kappa"][0, 0].max()  # the window did move: a real test
+
+
+def test_weights_survive_export_and_import():
+    from training.export_synthesis import model_from
+    m = torch_model(3)
+    again = model_from(*tensors_from(m))
+    for k, v in m.state_dict().items():
+        if "bias_hh" not in k and "bias_ih" not in k:
+            torch.testing.assert_close(again.state_dict()[k], v)
+    x = torch.from_numpy(random_line(20, seed=1))[None]
+    oh = m.one_hot(torch.tensor([encode("a cat", ALPHABET)]), torch.tensor([5]))
+    with torch.no_grad():
+        torch.testing.assert_close(again(x, oh)[0], m(x, oh)[0])
 
 
 def test_weights_file_round_trip_and_errors():

@@ -40,6 +40,34 @@ def _layer(w_ih, w_hh, b_ih, b_hh) -> tuple[np.ndarray, np.ndarray]:
     return W, b
 
 
+def _torch_gates(w: np.ndarray) -> np.ndarray:
+    """The file's gate blocks i, g, f, o → torch's i, f, g, o (along the first axis)."""
+    i, g, f, o = np.split(w, 4, axis=0)
+    return np.concatenate([i, f, g, o], axis=0)
+
+
+def model_from(meta: dict, tensors: dict) -> SynthesisModel:
+    """The inverse of :func:`tensors_from`: a float64 PyTorch network holding a weights file's
+    values (the forget bias back in the learned bias, all of it in ``bias_ih``)."""
+    H = tensors["layer1.W"].shape[1] // 4
+    model = SynthesisModel(meta["alphabet"], H, int(meta["layers"]), int(meta["window"]),
+                           (tensors["W_out"].shape[1] - 1) // 6).double()
+    sd = {}
+    for layer in range(1, int(meta["layers"]) + 1):
+        W, b = np.array(tensors[f"layer{layer}.W"]), np.array(tensors[f"layer{layer}.b"])
+        b[2 * H:3 * H] += float(meta.get("forget_bias", FORGET_BIAS))
+        W, b = _torch_gates(W.T), _torch_gates(b)
+        n_in = W.shape[1] - H
+        names = ("cell1.weight_ih", "cell1.weight_hh", "cell1.bias_ih", "cell1.bias_hh") if layer == 1 else \
+            tuple(f"upper.{layer - 2}.{n}_l0" for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+        for name, value in zip(names, (W[:, :n_in], W[:, n_in:], b, np.zeros_like(b))):
+            sd[name] = torch.from_numpy(np.ascontiguousarray(value))
+    sd["window.weight"], sd["window.bias"] = torch.from_numpy(tensors["window.W"].T.copy()), torch.from_numpy(tensors["window.b"])
+    sd["head.weight"], sd["head.bias"] = torch.from_numpy(tensors["W_out"].T.copy()), torch.from_numpy(tensors["b_out"])
+    model.load_state_dict(sd)
+    return model.eval()
+
+
 def tensors_from(model: SynthesisModel) -> tuple[dict, dict]:
     """The network → (meta, tensors) for :func:`engine.synthesis.dumps`, float64."""
     sd = {k: v.detach().double().cpu().numpy() for k, v in model.state_dict().items()}
