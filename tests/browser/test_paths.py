@@ -50,18 +50,6 @@ def test_changing_steps_cancels_and_restarts(live_page):
     page.wait_for_function("Number(document.getElementById('fig-paths').dataset.pointsDone) >= 20")
 
 
-def test_settings_travel_in_the_url_fragment(guarded, page, site_url):
-    page.goto(site_url + "#fig-paths:sample=1,steps=8,variation=0.65,seed=7")
-    page.wait_for_function("document.documentElement.dataset.model === 'ready'")
-    root = "#fig-paths"
-    page.wait_for_function("document.getElementById('fig-paths').dataset.seed === '7'")
-    assert page.locator(f"{root} select.sample").input_value() == "1"
-    assert page.locator(f"{root} select.steps").input_value() == "8"
-    assert page.locator(f"{root} select.variation").input_value() == "0.65"
-    page.locator(f"{root} select.steps").select_option("2")
-    assert page.evaluate("decodeURIComponent(location.hash)") == "#fig-paths:sample=1,steps=2,variation=0.65,seed=8"
-
-
 SPLIT = """async () => {
   const { model } = await import('./runtime/client.js');
   model.startHelpers();
