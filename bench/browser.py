@@ -13,6 +13,8 @@ Each run, in fresh browser contexts with service workers blocked:
   weights), batch 1 and 50, alternating; the same for a synthetic 1×900 model (random weights,
   quantized as a weights file stores them);
   the longest main-thread task while fig-generate writes (a line's activations: bench/cells.py);
+  then a huge drawing (100,000 pointer moves over fig-continue's pad in one task): the time to
+  handle them, and the frames painted in the second after;
 - a repeat visit that the site's service worker serves from its cache.
 
 Needs `npm ci` and Debian's chromium (as `make test` sets up).
@@ -25,7 +27,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-from common import chromium, parse_args, quiet, served, site_folder
+from common import FRAMES_IN, HUGE_DRAWING, chromium, parse_args, quiet, served, site_folder
 
 LONGTASKS = """window.__long = []; new PerformanceObserver((l) => {
   for (const e of l.getEntries()) window.__long.push(e.duration); }).observe({entryTypes: ['longtask']});"""
@@ -84,12 +86,15 @@ def in_kernel_page(page, url, r: dict):
     page.locator("#fig-generate").scroll_into_view_if_needed()
     page.wait_for_timeout(4000)
     r["longest"].append(max(page.evaluate("window.__long") or [0]))
+    page.locator("#fig-continue canvas.ink").scroll_into_view_if_needed()
+    r["huge drawing"].append(page.evaluate(HUGE_DRAWING))
+    r["frames after"].append(page.evaluate(FRAMES_IN, 1000))
 
 
 def main():
     args = parse_args(__doc__, runs=5)
     site = site_folder(args.site)
-    labels = ["cold kernel", "cold numpy", "warm", "cached", "longest"]
+    labels = ["cold kernel", "cold numpy", "warm", "cached", "longest", "huge drawing", "frames after"]
     r = {k: [] for k in labels + [s[0] for s in STEPS + SYNTHETIC]}
     paths, stages = set(), {"kernel": [], "numpy": []}
     with chromium() as browser, served(site) as url:
@@ -127,6 +132,8 @@ def main():
             print(f"sampling step, {cells:15s} batch {b:<2}  kernel {med[k]:7.3f} ms, NumPy {med[n]:7.3f} ms "
                   f"({ratio(k, n):.1f}×)")
     print(f"longest main-thread task   {med['longest']:.0f} ms while fig-generate runs (0 = none over 50 ms)")
+    print(f"huge drawing               100,000 pointer moves handled in {med['huge drawing']:.0f} ms, "
+          f"then {med['frames after']:.0f} frames painted in 1 s")
 
 
 if __name__ == "__main__":

@@ -42,14 +42,43 @@ def site_folder(path: str | None) -> Path:
 CONTEXT_DEFAULTS = {"service_workers": "block", "bypass_csp": True}
 
 
-class BrowserWithDefaults:
-    """A Playwright browser whose new_context() starts from CONTEXT_DEFAULTS."""
+# 100,000 distinct pointer moves, 6 px apart on a zigzag, over fig-continue's pad in one task (the
+# figure keeps the first 20,000 points); returns the milliseconds the page took to handle them.
+# tests/browser/test_site.py checks the page paints on after it; bench/browser.py times it.
+HUGE_DRAWING = """() => {
+    const c = document.querySelector('#fig-continue canvas.ink');
+    const r = c.getBoundingClientRect(), t0 = performance.now();
+    const ev = (type, x, y) => c.dispatchEvent(new PointerEvent(type, {
+        clientX: r.left + x, clientY: r.top + y, pointerId: 7, bubbles: true, isPrimary: true }));
+    ev('pointerdown', 10, 10);
+    for (let i = 0; i < 100000; i++) {
+        const row = Math.floor(i / 100) % 30, col = i % 100;
+        ev('pointermove', 10 + 6 * (row % 2 ? 99 - col : col), 10 + 7 * row + (i % 2) * 3);
+    }
+    ev('pointerup', 10, 10);
+    return performance.now() - t0;
+}"""
 
-    def __init__(self, browser):
-        self._browser = browser
+# How many animation frames the main thread paints in the next `ms` milliseconds.
+FRAMES_IN = """(ms) => new Promise((done) => {
+    let n = 0; const t0 = performance.now();
+    const tick = () => { n++; if (performance.now() - t0 < ms) requestAnimationFrame(tick); else done(n); };
+    requestAnimationFrame(tick);
+})"""
+
+
+class BrowserWithDefaults:
+    """A Playwright browser whose new_context() starts from CONTEXT_DEFAULTS and, given
+    ``timeout_ms``, gives every wait in the context that limit unless the wait names its own."""
+
+    def __init__(self, browser, timeout_ms: int | None = None):
+        self._browser, self._timeout_ms = browser, timeout_ms
 
     def new_context(self, **kwargs):
-        return self._browser.new_context(**{**CONTEXT_DEFAULTS, **kwargs})
+        context = self._browser.new_context(**{**CONTEXT_DEFAULTS, **kwargs})
+        if self._timeout_ms is not None:
+            context.set_default_timeout(self._timeout_ms)
+        return context
 
     def __getattr__(self, name):
         return getattr(self._browser, name)

@@ -3,7 +3,7 @@
 import { model } from "./client.js";
 import { fallBack } from "./figure.js";
 import { addSetting, keepOffline, liveOnLoad, offerLive } from "./offline.js";
-import { readShared } from "./share.js";
+import { figureSettings, sharedFigure } from "./share.js";
 
 const base = new URL(".", document.baseURI);
 const roots = [...document.querySelectorAll("figure[data-figure]")];
@@ -14,9 +14,8 @@ for (const note of document.querySelectorAll(".file-note")) note.remove();
 
 function mount(root) {
   const kind = root.dataset.figure;
-  const config = { ...JSON.parse(root.dataset.config || "{}"), ...readShared(root.id) }; // a shared link wins
   import(`../figures/${kind}/${kind}.js`).then((m) => {
-    m.mount(root, config);
+    m.mount(root, figureSettings(root, m.shared)); // what a link gives, valid under the figure's schema, wins
     if (model.status === "failed") fallBack(root, new Error(model.failure));
   }).catch(() => {
     const status = root.querySelector(".status");
@@ -40,5 +39,9 @@ addSetting(startLive);
 if (liveOnLoad()) startLive();
 else withdrawOffer = offerLive(roots, startLive);
 
-const shared = document.getElementById(decodeURIComponent(location.hash.slice(1)).split(":")[0]);
-if (shared) shared.scrollIntoView();
+const sharedId = sharedFigure();
+if (sharedId !== null) {
+  const shared = document.getElementById(sharedId);
+  if (shared) shared.scrollIntoView();
+  else console.warn(`Shared link: no figure ${JSON.stringify(sharedId.slice(0, 40))} on this page, ignored`);
+}

@@ -58,18 +58,18 @@ def test_reduced_motion_waits_for_the_reader(browser, site_url):
     context = browser.new_context(reduced_motion="reduce")
     page = context.new_page()
     page.goto(site_url)
-    page.wait_for_function("document.documentElement.dataset.model === 'ready'", timeout=60000)
+    page.wait_for_function("document.documentElement.dataset.model === 'ready'")
     for fid in ("fig-generate", "fig-paths"):
         page.locator(f"#{fid}").scroll_into_view_if_needed()
     # both live, fig-paths with its line shown (a start it declined to compute), then a second of frames
     page.wait_for_function("""() => ['fig-generate', 'fig-paths'].every((id) => document.getElementById(id).dataset.live === 'true')
-        && Number(document.getElementById('fig-paths').dataset.jobs || 0) >= 1""", timeout=10000)
+        && Number(document.getElementById('fig-paths').dataset.jobs || 0) >= 1""")
     wait_frames(page, 60)
     assert canvas_ink(page, "#fig-paths canvas.line") > 100
     assert page.evaluate("Number(document.getElementById('fig-generate').dataset.points || 0)") == 0
     assert page.evaluate("Number(document.getElementById('fig-paths').dataset.pointsDone || 0)") == 0
     page.locator("#fig-generate button.play").click()
-    page.wait_for_function("Number(document.getElementById('fig-generate').dataset.points || 0) > 10", timeout=10000)
+    page.wait_for_function("Number(document.getElementById('fig-generate').dataset.points || 0) > 10")
     context.close()
 
 
@@ -91,14 +91,14 @@ def test_keyboard_operates_play_and_variation(live_page):
 def test_widths(live_page, output_path, width):
     page = live_page
     page.set_viewport_size({"width": width, "height": 900})
-    page.wait_for_function("[...document.querySelectorAll('figure[data-figure]')].every((f) => f.dataset.live === 'true')", timeout=10000)
-    page.wait_for_function(CANVASES_FITTED, timeout=5000)  # every figure canvas follows the new layout
+    page.wait_for_function("[...document.querySelectorAll('figure[data-figure]')].every((f) => f.dataset.live === 'true')")
+    page.wait_for_function(CANVASES_FITTED)  # every figure canvas follows the new layout
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     boxes = page.eval_on_selector_all("figure .live:not([hidden]) canvas", "cs => cs.map((c) => c.getBoundingClientRect())"
                                       ".filter((r) => r.width > 0).map((r) => [r.left, r.right])")
     assert len(boxes) >= 8 and all(0 <= left and right <= width for left, right in boxes), boxes
     page.locator("#fig-paths").scroll_into_view_if_needed()
-    page.wait_for_function("Number(document.getElementById('fig-paths').dataset.pointsDone || 0) >= 1", timeout=20000)
+    page.wait_for_function("Number(document.getElementById('fig-paths').dataset.pointsDone || 0) >= 1")
     assert canvas_ink(page, "#fig-paths canvas.line") > 100  # the line, fitted to the new width
     assert canvas_ink(page, "#fig-paths canvas.branches") > 0
     screenshot(page, output_path, f"article-{width}.png")

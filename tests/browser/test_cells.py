@@ -14,7 +14,7 @@ def pixels(page, selector):
 
 def ready_cells(page):
     page.locator("#fig-cells").scroll_into_view_if_needed()
-    page.wait_for_function("document.querySelector('#fig-cells .readout').textContent.startsWith('Cell')", timeout=20000)
+    page.wait_for_function("document.querySelector('#fig-cells .readout').textContent.startsWith('Cell')")
 
 
 def test_click_picks_a_cell_and_recolours_the_line(live_page):
@@ -55,7 +55,7 @@ def test_live_cells_follow_writing_and_pen_lifts(live_page):
         page.mouse.move(x0 + 4 * i, y0 - 30 * math.sin(i / 5))
     page.mouse.up()
     page.wait_for_function("""() => { const r = document.getElementById('fig-cells-live');
-        return r.writingRows && Number(r.dataset.fed) === r.writingRows.length; }""", timeout=10000)
+        return r.writingRows && Number(r.dataset.fed) === r.writingRows.length; }""")
     out = page.evaluate("""async () => {
         const { model, flatten } = await import('./runtime/client.js');
         const root = document.getElementById('fig-cells-live');

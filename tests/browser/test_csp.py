@@ -33,26 +33,26 @@ def test_no_violation_in_normal_use_of_every_figure(browser, site_url):
     response = page.goto(site_url)
     assert response.headers["content-security-policy"] == offline.CSP
     assert page.get_attribute('meta[http-equiv="Content-Security-Policy"]', "content") == offline.CSP
-    page.wait_for_function(READY, timeout=60_000)
+    page.wait_for_function(READY)
 
     page.locator("#fig-continue button.sample").click()
-    page.wait_for_function("() => Number(document.getElementById('fig-continue').dataset.predictions || 0) > 0", timeout=20_000)
+    page.wait_for_function("() => Number(document.getElementById('fig-continue').dataset.predictions || 0) > 0")
     page.locator("#fig-generate").scroll_into_view_if_needed()
-    page.wait_for_function("() => Number(document.getElementById('fig-generate').dataset.points || 0) > 50", timeout=20_000)
+    page.wait_for_function("() => Number(document.getElementById('fig-generate').dataset.points || 0) > 50")
     page.locator("#fig-paths").scroll_into_view_if_needed()
-    page.wait_for_function("() => Number(document.getElementById('fig-paths').dataset.pointsDone || 0) >= 3", timeout=30_000)
+    page.wait_for_function("() => Number(document.getElementById('fig-paths').dataset.pointsDone || 0) >= 3")
     page.locator("#fig-cells").scroll_into_view_if_needed()
-    page.wait_for_function("() => document.querySelector('#fig-cells .readout').textContent.startsWith('Cell')", timeout=20_000)
+    page.wait_for_function("() => document.querySelector('#fig-cells .readout').textContent.startsWith('Cell')")
     box = page.locator("#fig-cells canvas.heat").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.locator("#fig-cells-live").scroll_into_view_if_needed()
     page.locator("#fig-cells-live button.sample").click()
-    page.wait_for_function("() => Number(document.getElementById('fig-cells-live').dataset.fed || 0) > 20", timeout=20_000)
+    page.wait_for_function("() => Number(document.getElementById('fig-cells-live').dataset.fed || 0) > 20")
     page.locator("#fig-console").scroll_into_view_if_needed()
     for i in range(page.locator("#fig-console button.example").count()):
         runs = page.evaluate("() => Number(document.getElementById('fig-console').dataset.runs || 0)")
         page.locator("#fig-console button.example").nth(i).click()
-        page.wait_for_function(f"() => Number(document.getElementById('fig-console').dataset.runs || 0) > {runs}", timeout=60_000)
+        page.wait_for_function(f"() => Number(document.getElementById('fig-console').dataset.runs || 0) > {runs}")
     # the console's worker runs under the policy too (the header reached it): no eval there either
     assert "EvalError" in console_run(page, "import js\njs.eval('1 + 1')")
     # an inline script is refused, and its violation reaches the listener after any that normal use
@@ -95,8 +95,8 @@ def test_other_origins_are_refused_where_the_host_sends_no_policy(browser, site_
         page = context.new_page()
         response = page.goto(served.url)
         assert "content-security-policy" not in response.headers
-        page.wait_for_function(READY, timeout=60_000)
-        page.wait_for_function(KEPT, timeout=60_000)
+        page.wait_for_function(READY)
+        page.wait_for_function(KEPT)
         # Before the service worker serves the page, its workers have no policy (a <meta> reaches
         # the page only): the request leaves, and only CORS keeps its answer from the reader.
         page.locator("#fig-console").scroll_into_view_if_needed()
@@ -105,7 +105,7 @@ def test_other_origins_are_refused_where_the_host_sends_no_policy(browser, site_
 
         response = page.reload()
         assert response.from_service_worker and response.headers["content-security-policy"] == offline.CSP
-        page.wait_for_function(READY, timeout=60_000)
+        page.wait_for_function(READY)
         page.locator("#fig-console").scroll_into_view_if_needed()
         assert console_run(page, "from pyodide.http import open_url\nprint(len(open_url('data/cells.json').read()) > 0)").strip() == "True"
         out = console_run(page, fetch)
@@ -137,7 +137,7 @@ def test_pyodide_needs_wasm_unsafe_eval_and_nothing_more(browser, site_dir):
     try:
         page = context.new_page()
         page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
-        page.wait_for_function("() => document.documentElement.dataset.model === 'failed'", timeout=60_000)
+        page.wait_for_function("() => document.documentElement.dataset.model === 'failed'")
         assert "could not start" in page.inner_text("#fig-generate .status")
     finally:
         context.close()

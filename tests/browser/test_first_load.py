@@ -15,8 +15,7 @@ def test_every_figure_draws_or_prompts_on_first_load(live_page):
     page = live_page
     for fid, (canvas, state) in DRAWN.items():
         page.locator(f"#{fid}").scroll_into_view_if_needed()
-        page.wait_for_function(f"(() => {{ const el = document.getElementById('{fid}'); return {state}; }})()",
-                               timeout=30_000)
+        page.wait_for_function(f"(() => {{ const el = document.getElementById('{fid}'); return {state}; }})()")
         assert canvas_ink(page, f"#{fid} {canvas}") > 500, fid
     for fid in WAITING_FOR_THE_PEN:
         page.locator(f"#{fid}").scroll_into_view_if_needed()

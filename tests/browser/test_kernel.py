@@ -25,7 +25,7 @@ def test_generation_and_scores_on_the_kernel_match_cpython(live_page, site_dir):
 
 def test_the_plain_simd_module_matches_cpython_too(guarded, page, site_url, site_dir):
     page.goto(site_url + "?kernel=simd")
-    page.wait_for_function("document.documentElement.dataset.model === 'ready'", timeout=60_000)
+    page.wait_for_function("document.documentElement.dataset.model === 'ready'")
     assert backend(page) == "kernel" and kernel_module(page) == "lstm.wasm"
     matches_cpython(page, site_dir)
 
@@ -77,9 +77,9 @@ def test_a_console_edit_of_the_weights_reaches_the_kernel(live_page, site_dir):
 def test_without_the_kernel_the_model_runs_on_numpy(guarded, page, site_url):
     page.context.route("**/kernel/lstm*.wasm", lambda r: r.fulfill(status=404, body="missing"))
     page.goto(site_url)
-    page.wait_for_function("document.documentElement.dataset.model === 'ready'", timeout=60_000)
+    page.wait_for_function("document.documentElement.dataset.model === 'ready'")
     assert backend(page) == "numpy"
     page.locator("#fig-generate").scroll_into_view_if_needed()
-    page.wait_for_function("Number(document.getElementById('fig-generate').dataset.points) >= 60", timeout=30_000)
+    page.wait_for_function("Number(document.getElementById('fig-generate').dataset.points) >= 60")
     assert canvas_ink(page, "#fig-generate canvas.ink") > 500
     guarded["errors"][:] = [e for e in guarded["errors"] if ".wasm" not in e and "404" not in e]

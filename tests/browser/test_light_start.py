@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
-from .conftest import Served, frames_painted
+from .conftest import Served, wait_frames
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 SAVE_DATA = "Object.defineProperty(Navigator.prototype, 'connection', { get: () => ({ saveData: true }) });"
@@ -56,10 +56,9 @@ def test_save_data_waits_for_the_reader_then_one_click_starts_every_figure(guard
     assert not axe_violations(page)
 
     buttons.nth(2).click()
-    page.wait_for_function("() => document.documentElement.dataset.model === 'ready'", timeout=60_000)
+    page.wait_for_function("() => document.documentElement.dataset.model === 'ready'")
     assert buttons.count() == 0
-    page.wait_for_function("() => [...document.querySelectorAll('figure[data-figure]')].every((f) => f.dataset.live === 'true')",
-                           timeout=20_000)
+    page.wait_for_function("() => [...document.querySelectorAll('figure[data-figure]')].every((f) => f.dataset.live === 'true')")
     assert heavy_requests(requests)  # now it downloads
     assert not axe_violations(page)
 
@@ -70,7 +69,7 @@ def test_the_setting_is_remembered(guarded, page, site_url):
     page.goto(site_url)
     setting = page.locator(".live-setting input")
     assert setting.is_checked()  # no setting and no data saving: the figures start
-    page.wait_for_function("() => document.documentElement.dataset.model === 'ready'", timeout=60_000)
+    page.wait_for_function("() => document.documentElement.dataset.model === 'ready'")
     setting.uncheck()
     assert page.evaluate("localStorage.getItem('handwriting.live')") == "off"
     assert "next visit" in page.inner_text(".live-setting")
@@ -81,7 +80,7 @@ def test_the_setting_is_remembered(guarded, page, site_url):
     page.wait_for_load_state("networkidle")
     assert not heavy_requests(requests) and not setting.is_checked()
     setting.check()  # on again: they start now, and on the next visits
-    page.wait_for_function("() => document.documentElement.dataset.model === 'ready'", timeout=60_000)
+    page.wait_for_function("() => document.documentElement.dataset.model === 'ready'")
     assert page.evaluate("localStorage.getItem('handwriting.live')") == "on"
     assert page.locator("button", has_text="Run the live figures").count() == 0
 
@@ -99,7 +98,7 @@ def test_a_corrupt_pyodide_leaves_every_static_frame_and_one_line(browser, site_
     try:
         page = context.new_page()
         page.goto(served.url)
-        page.wait_for_function("() => document.documentElement.dataset.model === 'failed'", timeout=60_000)
+        page.wait_for_function("() => document.documentElement.dataset.model === 'failed'")
         page.locator("#fig-console").scroll_into_view_if_needed()  # the console went live before the model failed
         for fid in LIVE:
             status = page.inner_text(f"#{fid} .status")
@@ -107,7 +106,7 @@ def test_a_corrupt_pyodide_leaves_every_static_frame_and_one_line(browser, site_
             assert "\n" not in status and len(status) < 200, status
             assert page.locator(f"#{fid} .frame.static").is_visible(), fid
             assert page.locator(f"#{fid} .live").is_hidden(), fid
-        assert frames_painted(page, 500) > 5
+        wait_frames(page, 5)  # the main thread paints on
         assert page.evaluate("document.documentElement.dataset.offline") is None  # nothing to keep from a broken site
     finally:
         context.close()

@@ -13,7 +13,7 @@ import pytest
 import build
 from builder import offline
 
-from .conftest import OFFLINE_CONTEXT, Served, canvas_ink, record_errors, screenshot
+from .conftest import HANG_MS, OFFLINE_CONTEXT, Served, canvas_ink, record_errors, screenshot
 
 READY = "() => document.documentElement.dataset.model === 'ready'"
 KEPT = "() => document.documentElement.dataset.offline === 'ready'"
@@ -42,16 +42,16 @@ def console_run(page, code: str) -> str:
     page.locator("#fig-console button.run").click()
     page.wait_for_function(f"() => Number(document.getElementById('fig-console').dataset.runs || 0) > {runs}"
                            " || !document.querySelector('#fig-console button.run').disabled && "
-                           "document.querySelector('#fig-console .output').textContent !== ''", timeout=60_000)
+                           "document.querySelector('#fig-console .output').textContent !== ''")
     return page.inner_text("#fig-console .output")
 
 
 def use_figures(page) -> None:
     """fig-generate writes, fig-paths draws and the console answers."""
     page.locator("#fig-generate").scroll_into_view_if_needed()
-    page.wait_for_function("() => Number(document.getElementById('fig-generate').dataset.points || 0) > 50", timeout=20_000)
+    page.wait_for_function("() => Number(document.getElementById('fig-generate').dataset.points || 0) > 50")
     page.locator("#fig-paths").scroll_into_view_if_needed()
-    page.wait_for_function("() => Number(document.getElementById('fig-paths').dataset.pointsDone || 0) >= 1", timeout=30_000)
+    page.wait_for_function("() => Number(document.getElementById('fig-paths').dataset.pointsDone || 0) >= 1")
     assert canvas_ink(page, "#fig-paths canvas.branches") > 0
     page.locator("#fig-console").scroll_into_view_if_needed()
     assert console_run(page, "print(6 * 7)").strip() == "42"
@@ -64,8 +64,8 @@ def test_reads_offline_after_one_visit(browser, site_dir):
     try:
         page = context.new_page()
         page.goto(served.url)
-        page.wait_for_function(READY, timeout=60_000)
-        page.wait_for_function(KEPT, timeout=60_000)  # the service worker is active: its precache is complete
+        page.wait_for_function(READY)
+        page.wait_for_function(KEPT)  # the service worker is active: its precache is complete
         build_id = build_hash(site_dir)
         manifest = json.loads((site_dir / offline.MANIFEST).read_text())["files"]
         assert f"handwriting-build-{build_id}" in cache_names(page)
@@ -74,7 +74,7 @@ def test_reads_offline_after_one_visit(browser, site_dir):
         responses = []
         context.on("response", lambda r: responses.append(r))
         page.reload()
-        page.wait_for_function(READY, timeout=60_000)
+        page.wait_for_function(READY)
         use_figures(page)
         assert page.evaluate("() => Boolean(navigator.serviceWorker.controller)")
         from_network = [r.url for r in responses if not r.from_service_worker and r.request.service_worker is None]
@@ -108,21 +108,21 @@ def test_a_new_build_takes_over_whole_on_the_next_load(browser, www, tmp_path, o
     try:
         page = context.new_page()
         page.goto(url)
-        page.wait_for_function(READY, timeout=60_000)
-        page.wait_for_function(KEPT, timeout=60_000)
+        page.wait_for_function(READY)
+        page.wait_for_function(KEPT)
         first = build_hash(site)
         assert page.evaluate("async () => (await navigator.serviceWorker.ready).scope") == url
         page.reload()  # now served by the service worker, from the first build's cache
-        page.wait_for_function(READY, timeout=60_000)
+        page.wait_for_function(READY)
         assert "example.org/first" in page.inner_text(".source")
 
         build.main(["--out", str(site), "--base-url", "/repo-name/", "--zip", "--repository", "https://example.org/second"])
         second = build_hash(site)
         assert second != first
         page.reload()  # still the first build; the browser finds the new service worker, which installs
-        page.wait_for_function(READY, timeout=60_000)
+        page.wait_for_function(READY)
         assert "example.org/first" in page.inner_text(".source")
-        page.locator(".update-note").wait_for(timeout=60_000)  # the new build has taken over: the open page says so
+        page.locator(".update-note").wait_for()  # the new build has taken over: the open page says so
         assert page.inner_text(".update-note").startswith("A newer version of this article is available")
         screenshot(page, output_path, "update-note.png")
         # the open page keeps its build, even for a worker it starts now (the console's)
@@ -135,7 +135,7 @@ def test_a_new_build_takes_over_whole_on_the_next_load(browser, www, tmp_path, o
 
         responses.clear()
         page.reload()  # the next load: the second build, whole
-        page.wait_for_function(READY, timeout=60_000)
+        page.wait_for_function(READY)
         assert "example.org/second" in page.inner_text(".source")
         assert page.locator(".update-note").count() == 0
         builds = {r.url: r.headers.get("x-handwriting-build") for r in responses}
@@ -144,11 +144,11 @@ def test_a_new_build_takes_over_whole_on_the_next_load(browser, www, tmp_path, o
         assert any(u.endswith("pyodide.asm.wasm") for u in builds)
         # once no page of the first build is open, its cache goes at a later load (after the service
         # worker's 10 s grace for pages still starting): load again until it has gone
-        deadline, want = time.monotonic() + 60, sorted([f"handwriting-build-{second}", "handwriting-meta"])
+        deadline, want = time.monotonic() + HANG_MS / 1000, sorted([f"handwriting-build-{second}", "handwriting-meta"])
         while cache_names(page) != want:
             assert time.monotonic() < deadline, cache_names(page)
             page.reload()
-            page.wait_for_function(READY, timeout=60_000)
+            page.wait_for_function(READY)
     finally:
         context.close()
         served.stop()
@@ -166,8 +166,8 @@ def test_with_live_figures_off_a_new_build_waits(browser, www, tmp_path):
     try:
         page = context.new_page()
         page.goto(served.url + "repo-name/")
-        page.wait_for_function(READY, timeout=60_000)
-        page.wait_for_function(KEPT, timeout=60_000)
+        page.wait_for_function(READY)
+        page.wait_for_function(KEPT)
         first = build_hash(site)
         page.locator(".live-setting input").uncheck()
         page.wait_for_function("""async () => (await caches.open('handwriting-meta'))
@@ -203,10 +203,10 @@ def test_a_file_that_does_not_match_the_manifest_is_never_kept(browser, site_dir
     try:
         page = context.new_page()
         page.goto(served.url)
-        page.wait_for_function(READY, timeout=60_000)
-        page.wait_for_function("() => document.documentElement.dataset.offline === 'failed'", timeout=60_000)
+        page.wait_for_function(READY)
+        page.wait_for_function("() => document.documentElement.dataset.offline === 'failed'")
         page.reload()
-        page.wait_for_function(READY, timeout=60_000)
+        page.wait_for_function(READY)
         assert not page.evaluate("() => Boolean(navigator.serviceWorker.controller)")
         name = f"handwriting-build-{build_hash(site)}"
         kept = kept_files(page, build_hash(site)) if name in cache_names(page) else set()
@@ -247,7 +247,7 @@ def test_the_zip_reads_from_file_and_says_how_to_run_the_figures(browser, www, t
     try:
         page = context.new_page()
         page.goto(served.url)
-        page.wait_for_function(READY, timeout=60_000)
+        page.wait_for_function(READY)
         assert page.locator(".file-note").count() == 0
     finally:
         context.close()

@@ -11,6 +11,8 @@ function firstCited(fallback) {
   return ref ? Number(ref.dataset.cell) : fallback;
 }
 
+export const shared = { order: { type: "choice", values: ["sorted", "unsorted"] } }; // what a link may set (runtime/share.js)
+
 export async function mount(root, config) {
   const orderSel = root.querySelector("select.order");
   if (config.order) orderSel.value = config.order;

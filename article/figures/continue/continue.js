@@ -8,6 +8,11 @@ import { fitCanvas, clearCanvas, inkStyle, drawStrokes } from "../../runtime/dra
 const FADE_MS = 2500; // older predictions fade out over this time
 const INTERVAL_MS = 80; // at most one prediction request per interval
 
+export const shared = { // what a link may set (runtime/share.js)
+  length: { type: "integer", min: 5, max: 200 },
+  variation: { type: "number", min: 0.1, max: 0.7 },
+};
+
 export function mount(root, config) {
   const pad = new WritingPad(root.querySelector("canvas.ink"));
   const length = slider(root.querySelector("input.length"), config.length);

@@ -10,6 +10,8 @@ const MARGIN = 30; // px
 const STALL_STEP = 0.05; // article units: a step this short barely moves the pen (as training.export counts stalls)
 const STALL_POINTS = 150; // this many such steps in a row: the model is stuck hovering, so it restarts
 
+export const shared = { variation: { type: "number", min: 0.1, max: 1.5 } }; // what a link may set (runtime/share.js)
+
 export function mount(root, config) {
   const variation = slider(root.querySelector("input.variation"), config.variation);
   const play = playButton(root.querySelector("button.play"), !prefersReducedMotion()); // reduced motion: nothing moves until the reader asks

@@ -7,6 +7,15 @@ import { writeShared } from "../../runtime/share.js";
 import { fitCanvas, clearCanvas, inkStyle, fitLine, drawFitted, drawStrokes } from "../../runtime/draw.js";
 
 const N_PATHS = 50;
+
+// What a link may set (runtime/share.js): the controls' values, and the seed of the draw. `sample`
+// is the picker's option value, which linePicker takes only if the picker has that option.
+export const shared = {
+  sample: { type: "text", maxLength: 8 },
+  steps: { type: "choice", values: [1, 2, 4, 8] },
+  variation: { type: "choice", values: [0.3, 0.5, 0.65] },
+  seed: { type: "integer", min: 0, max: 2 ** 31 - 1, default: 1 },
+};
 const MARGIN = 24; // px around the line
 
 export function veerColor(v, alpha) {
@@ -24,7 +33,7 @@ export async function mount(root, config) {
   const picker = linePicker(root, await loadSamples(config), config, restart);
   const picture = new Paths(root.querySelector("canvas.branches"), root.querySelector("canvas.line"), restart);
   const play = playButton(root.querySelector("button.play"), !prefersReducedMotion(), (on) => (on ? run() : stop())); // reduced motion: drawing waits for Play
-  let job = null, visible = false, seed = Number(config.seed ?? 1);
+  let job = null, visible = false, seed = config.seed;
   const say = attachFigure(root, () => { picker.pad.enabled = true; restart(); });
   root.dataset.pointsDone = "0";
 
