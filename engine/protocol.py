@@ -29,13 +29,13 @@ from __future__ import annotations
 import numpy as np
 
 from .api import activations, feed, generate, load_model, nll
+from .kernel import KernelBackend, attach
 from .model import Model
 from .sampling import check_temperature
 from .strokes import validate
 
 MAX_STEPS = 1000  # most points one request may ask the model to write
 _model: Model | None = None
-_backend = None  # engine.kernel.Backend when the worker handed in the SIMD kernel
 _numpy_twin: Model | None = None  # the same weights on NumPy, for benchmarks beside the kernel
 _synthetic: dict[tuple[int, str], Model] = {}  # (cells, backend) → a random model, for benchmarks
 _weights: bytes = b""
@@ -45,23 +45,25 @@ _sessions: dict[str, object] = {}
 def init(weights, kernel=None) -> dict:
     """Load the model from the weights file's bytes, on the WebAssembly kernel when the worker
     hands one in (else, or if it fails, on NumPy); returns its sizes and which backend runs it."""
-    global _model, _backend, _weights, _numpy_twin
+    global _model, _weights, _numpy_twin
     # a JS Uint8Array arrives as a JsProxy: to_bytes() copies it at once (0.8 ms for the 1 MB
     # weights), where bytes() would read it one element at a time (280 ms, measured under Node)
     _weights = weights.to_bytes() if hasattr(weights, "to_bytes") else bytes(weights)
-    _model, _backend, _numpy_twin = load_model(_weights), None, None
+    _model, _numpy_twin = load_model(_weights), None
     _sessions.clear()
     _synthetic.clear()
     info = {"hidden": _model.hidden, "mixtures": _model.mixtures, "backend": "numpy"}
     if kernel is not None:
-        from .kernel import attach
         try:
-            _backend = attach(_model, kernel)
+            attach(_model, kernel)
             info["backend"] = "kernel"
-        except Exception as exc:  # noqa: BLE001 — the NumPy path always works
-            _model = load_model(_weights)
+        except Exception as exc:  # noqa: BLE001 — the NumPy path always works (attach leaves it in place)
             info["kernel_error"] = _sentence(exc)
     return info
+
+
+def _on_kernel() -> bool:
+    return isinstance(_model.backend, KernelBackend)
 
 
 def strokes_from(flat, name: str = "strokes", allow_empty: bool = False) -> np.ndarray:
@@ -164,7 +166,7 @@ def handle_exec(p: dict):
         import engine as engine_module
 
         from .console import Console
-        _console = Console(_model, engine_module, before_statement=_backend.sync if _backend else None)
+        _console = Console(_model, engine_module, before_statement=_model.backend.sync)
     code = p.get("code")
     if not isinstance(code, str) or len(code) > 20_000:
         raise ValueError("code must be text of at most 20,000 characters")
@@ -213,7 +215,7 @@ def handle_bench(p: dict):
 def _numpy() -> Model:
     """The model on the NumPy path (the same weights), for benchmarks beside the kernel's."""
     global _numpy_twin
-    if _backend is None:
+    if not _on_kernel():
         return _model
     _numpy_twin = _numpy_twin or load_model(_weights)
     return _numpy_twin
@@ -224,15 +226,14 @@ def _synthetic_model(hidden: int, backend: str) -> Model:
     weights file stores them (the time of a step depends on that, not on the values): what a larger
     model would cost in this runtime. On a second instance of the kernel (its own memory) when the
     figures' model runs on the kernel."""
-    key = (hidden, backend if _backend is not None else "numpy")
+    key = (hidden, backend if _on_kernel() else "numpy")
     if key not in _synthetic:
-        from .kernel import attach
         from .weights import Weights, dumps, load
         rng, n_out = np.random.default_rng(hidden), 1 + 6 * 20
         model = Model(load(dumps(Weights(rng.normal(0, 0.1, (3 + hidden, 4 * hidden)), rng.normal(0, 0.1, 4 * hidden),
                                          rng.normal(0, 0.1, (hidden, n_out)), rng.normal(0, 0.1, n_out)))))
         if key[1] == "model":
-            attach(model, _backend.kernel.another())
+            attach(model, _model.backend.kernel.another())
         _synthetic[key] = model
     return _synthetic[key]
 
