@@ -233,6 +233,18 @@ def test_the_worker_falls_back_to_numpy_when_the_kernel_fails():
     assert protocol.init(data)["backend"] == "numpy"
 
 
+def test_after_a_new_init_the_console_edits_the_new_model_on_its_kernel():
+    data = W.dumps(random_weights(hidden=8, mixtures=3), "f4")
+    first, second = FakeKernel(), FakeKernel()
+    protocol.init(data, first)
+    assert not list(protocol.handle("exec", {"code": "model.b[:] = 0.5\nmodel.b[0]"}))[-1][1]["error"]
+    protocol.init(data, second)
+    out = list(protocol.handle("exec", {"code": "model.b[:] = 0.25\nprint(float(model.b[0]))"}))[-1][1]
+    assert out["output"].strip() == "0.25"
+    assert (first.loads, second.loads) == (2, 2)  # each edit reached the kernel of its own model
+    np.testing.assert_array_equal(second.b, 0.25)
+
+
 
 def test_the_bench_request_times_a_synthetic_model_on_a_kernel_of_its_own():
     data = W.dumps(random_weights(hidden=8, mixtures=3), "f4")
