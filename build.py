@@ -19,7 +19,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-import engine  # noqa: E402
 from builder import assets, frames, offline, render, samples  # noqa: E402
 from builder.article import load_article  # noqa: E402
 
@@ -55,7 +54,7 @@ def build(args) -> Path:
     article = load_article(ARTICLE, kinds, card, claims)
     if args.repository is not None:
         article.meta["repository"] = args.repository
-    weights_bytes, model = load_weights(args.weights)
+    weights_bytes, model = assets.load_weights(args.weights)
     human = samples.published_lines()
     if args.samples:
         print(f"reading human lines from {args.samples}", flush=True)
@@ -106,19 +105,6 @@ def describe(meta: dict) -> str:
     if isinstance(prov, dict):
         return f"{prov.get('data', 'trained by this project')}, {prov.get('epochs', '?')} epochs"
     return str(prov)
-
-
-def load_weights(path) -> tuple[bytes, engine.Model]:
-    """The weights file's bytes (the site serves them) and the model they load into: a bad file
-    stops the build here."""
-    source = Path(path) if path else engine.DEFAULT_WEIGHTS
-    if not source.exists():
-        raise SystemExit(f"error: no weights at {source}" + ("" if path else f"; train them with: {engine.TRAIN_HINT}"))
-    data = source.read_bytes()
-    try:
-        return data, engine.load_model(data)
-    except ValueError as exc:
-        raise SystemExit(f"error: {source}: {exc}") from None
 
 
 def main(argv=None):

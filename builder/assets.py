@@ -17,6 +17,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+import engine
 from corpora import CACHE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,6 +171,19 @@ def _verified(data: bytes, where: str) -> bytes:
         raise AssetError(f"{where}: sha256 {digest} is not the Pyodide {PYODIDE_VERSION} numpy wheel's "
                          f"{NUMPY_SHA256}; delete it and build again (it will be fetched anew)")
     return data
+
+
+def load_weights(path) -> tuple[bytes, engine.Model]:
+    """The weights file's bytes (the site serves them) and the model they load into; ``None``: the
+    default weights in weights/. A missing or bad file is an AssetError that names it."""
+    source = Path(path) if path else engine.DEFAULT_WEIGHTS
+    if not source.exists():
+        raise AssetError(f"no weights at {source}" + ("" if path else f"; train them with: {engine.TRAIN_HINT}"))
+    data = source.read_bytes()
+    try:
+        return data, engine.load_model(data)
+    except ValueError as exc:
+        raise AssetError(f"{source}: {exc}") from None
 
 
 def engine_zip() -> bytes:

@@ -11,11 +11,11 @@ into the input and output weights at load time, so every array here speaks artic
 """
 from __future__ import annotations
 
-import sys
 from typing import NamedTuple
 
 import numpy as np
 
+from .backend import NUMPY, Backend, Linear, Lstm, State, weight_order
 from .weights import Weights
 
 # The 1 + 6M outputs, in order: name → width in units of M (0 = a single value).
@@ -31,23 +31,8 @@ def layout(m: int) -> dict[str, slice]:
     return out
 
 
-if sys.platform == "emscripten":  # Pyodide's numpy has no BLAS: einsum measured ~1.6× faster than @,
-    def _dot(a, w):               # and ~10–20 % faster again on weights stored column-major (_layout)
-        return np.einsum("...i,ij->...j", a, w)
-
-    _layout = np.asfortranarray
-else:
-    _dot = np.matmul
-    _layout = np.ascontiguousarray
-
-
 def _sigmoid(z):
     return 0.5 + 0.5 * np.tanh(0.5 * z)  # = 1 / (1 + e^-z), without overflow warnings
-
-
-class State(NamedTuple):
-    h: np.ndarray  # (B, H) hidden output
-    c: np.ndarray  # (B, H) cell state
 
 
 class Mixture(NamedTuple):
@@ -70,9 +55,15 @@ class Run(NamedTuple):
 
 class Model:
     """An LSTM handwriting model built from checked :class:`engine.weights.Weights` (``load`` checks
-    a file's; ``Weights(...).check()`` others), in float32 or float64."""
+    a file's; ``Weights(...).check()`` others), in float32 or float64.
 
-    def __init__(self, weights: Weights, dtype=np.float32):
+    Its two layers, ``lstm`` (:class:`engine.backend.Lstm`: 3 inputs, the point) and ``head``
+    (:class:`engine.backend.Linear`: h → the 1 + 6M outputs), run on ``backend``: NumPy unless
+    ``engine.kernel.attach`` put the model on the WebAssembly kernel. Every product goes through
+    it. ``W``, ``b``, ``W_out``, ``b_out`` (and the views ``Wx``, ``Wh``) are the layers' arrays,
+    to read, edit or replace."""
+
+    def __init__(self, weights: Weights, dtype=np.float32, backend: Backend = NUMPY):
         self.dtype = np.dtype(dtype)
         self.hidden, self.mixtures, self.meta = weights.hidden, weights.mixtures, dict(weights.meta)
         self.slices = layout(self.mixtures)
@@ -83,7 +74,7 @@ class Model:
         b = np.array(weights.b, dtype=np.float64)
         b[2 * H:3 * H] += weights.meta["forget_bias"]
         # Internal column order i, f, o | g, the sigmoid gates' columns halved (exact in binary):
-        # one tanh over all gates then gives σ(z) = 0.5 + 0.5·tanh(z / 2) for i, f, o.
+        # the form engine.backend.Lstm describes.
         cols = np.concatenate([np.arange(0, H), np.arange(2 * H, 3 * H), np.arange(3 * H, 4 * H), np.arange(H, 2 * H)])
         half = np.concatenate([np.full(3 * H, 0.5), np.ones(H)])
         W, b = W[:, cols] * half, b[cols] * half
@@ -95,10 +86,17 @@ class Model:
         b_out[s["mu_y"]] *= sy
         b_out[s["log_sigma_x"]] += np.log(sx)
         b_out[s["log_sigma_y"]] += np.log(sy)
-        self.W = _layout(W.astype(self.dtype))  # (3 + H, 4H): the input's rows, then the recurrent ones
-        self.Wx, self.Wh = self.W[:3], self.W[3:]  # (3, 4H), (H, 4H) views
-        self.W_out, self.b_out = _layout(W_out.astype(self.dtype)), b_out.astype(self.dtype)  # (H, 1+6M), (1+6M,)
-        self.b = b.astype(self.dtype)  # (4H,)
+        self.lstm = Lstm(weight_order(W.astype(self.dtype)), b.astype(self.dtype))  # (3 + H, 4H), (4H,)
+        self.head = Linear(weight_order(W_out.astype(self.dtype)), b_out.astype(self.dtype))  # (H, 1+6M), (1+6M,)
+        self.backend = backend
+
+    W = property(lambda self: self.lstm.W, lambda self, v: setattr(self.lstm, "W", v),
+                 doc="(3 + H, 4H) the LSTM's weights: the input's rows, then the recurrent ones")
+    b = property(lambda self: self.lstm.b, lambda self, v: setattr(self.lstm, "b", v), doc="(4H,)")
+    W_out = property(lambda self: self.head.W, lambda self, v: setattr(self.head, "W", v), doc="(H, 1 + 6M)")
+    b_out = property(lambda self: self.head.b, lambda self, v: setattr(self.head, "b", v), doc="(1 + 6M,)")
+    Wx = property(lambda self: self.lstm.Wx, doc="(3, 4H) view of W's input rows")
+    Wh = property(lambda self: self.lstm.Wh, doc="(H, 4H) view of W's recurrent rows")
 
     def zero_state(self, batch: int = 1) -> State:
         z = np.zeros((batch, self.hidden), dtype=self.dtype)
@@ -106,31 +104,16 @@ class Model:
 
     def step(self, x, state: State) -> State:
         """Feed one point per batch row: x (B, 3) article units → the new state. Never mutates."""
-        return self.branch(x, state.h, state.c)
+        return self.backend.step(self.lstm, x, state.h, state.c)
 
     def branch(self, x, h, c) -> State:
         """``step`` from h, c of B rows, or of one row shared by all B points of x (possible paths):
         then the recurrent product is done once instead of B times."""
-        if len(h) == len(x):  # one product for [x, h]: fewer numpy calls, which is what batch 1 pays for
-            z = _dot(np.concatenate((x, h), axis=1, dtype=self.dtype), self.W)
-        else:
-            z = _dot(np.asarray(h, dtype=self.dtype), self.Wh) + _dot(np.asarray(x, dtype=self.dtype), self.Wx)
-        z += self.b
-        return self._cell(z, c)
-
-    def _cell(self, z, c) -> State:
-        """z (B, 4H) pre-activations in the internal order i, f, o (halved) | g → the new state."""
-        H = self.hidden
-        t = np.tanh(z)
-        s = t[:, :3 * H]
-        s *= 0.5
-        s += 0.5  # σ for i, f, o in place
-        c = s[:, H:2 * H] * c + s[:, :H] * t[:, 3 * H:]
-        return State(s[:, 2 * H:] * np.tanh(c), c)
+        return self.backend.step(self.lstm, x, h, c)
 
     def outputs(self, h) -> np.ndarray:
         """Hidden output (..., H) → the head's raw outputs (..., 1 + 6M), laid out as ``LAYOUT``."""
-        return _dot(np.asarray(h, dtype=self.dtype), self.W_out) + self.b_out
+        return self.backend.linear(self.head, h)
 
     def mixture(self, h) -> Mixture:
         """Hidden output (..., H) → the mixture over the next point."""
@@ -148,16 +131,7 @@ class Model:
 
     def states(self, strokes, state: State | None = None) -> State:
         """Teacher-force a (T, 3) line from ``state`` (zero if None) → (T, H) h and c after each point."""
-        x = np.asarray(strokes, dtype=self.dtype)
-        state = state or self.zero_state(1)
-        xz = _dot(x, self.Wx) + self.b  # (T, 4H): the input part of every step at once
-        hs = np.empty((len(x), self.hidden), dtype=self.dtype)
-        cs = np.empty_like(hs)
-        h, c = state
-        for t in range(len(x)):
-            h, c = self._cell(xz[t:t + 1] + _dot(h, self.Wh), c)
-            hs[t], cs[t] = h[0], c[0]
-        return State(hs, cs)
+        return self.backend.sequence(self.lstm, strokes, state or self.zero_state(1))
 
     def run(self, strokes, state: State | None = None) -> Run:
         """``states``, and the head's outputs and mixture at every step."""

@@ -8,60 +8,51 @@ checks its whole request once, before any model work (the temperature is require
 settings carry it); any ValueError becomes an ``error`` reply carrying its sentence; the worker
 never dies on bad input.
 
-Request types and their payloads (see README, "Worker protocol"):
-- ``continue``: session, append (new rows, flat), reset, n, temperature, seed
-  → feeds ``append`` into the session's state, then samples ``n`` points from it (state kept).
-- ``generate``: session, n, temperature, seed, reset → the next ``n`` points of an endless line.
-- ``paths``: strokes, n_paths, steps, temperature, seed, start, stride → progress replies {first,
-  stride, count, branches (count × n_paths × steps × 3), eos (count), veer (count × n_paths)} for
-  the points first, first + stride, …; then {points}. Several workers can split a line by stride.
-- ``mixture``: strokes → every step's pi, mu, sigma, rho, eos (flat), as ``Model.run`` gives them.
-- ``activations``: strokes → c (T × H flat), the cell states after each point.
-- ``feed``: session, append, reset → c (H,), the session's cell state after the new rows.
-- ``nll``: strokes → nats per point.
-- ``exec``: code, my_strokes → output, error, count, shown{i} (+ shown{i}_meta): the reader's console.
-- ``bench``: batch, steps, backend ("model", or "numpy" for the NumPy path beside the kernel),
-  hidden (optional: a synthetic model of that many cells, random weights, on a kernel of its own
-  when the figures' model runs on the kernel) → median milliseconds of one sampling step here.
+The request types are the keys of ``HANDLERS``; each handler's docstring says what it reads and
+replies. The README's "Worker protocol" table lists them for the page's side (tests/test_protocol.py
+checks it against the handlers: the same types, the payload names each reads, the names it replies).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .api import activations, feed, generate, load_model, nll
+from .kernel import KernelBackend, attach
 from .model import Model
 from .sampling import check_temperature
 from .strokes import validate
 
 MAX_STEPS = 1000  # most points one request may ask the model to write
 _model: Model | None = None
-_backend = None  # engine.kernel.Backend when the worker handed in the SIMD kernel
 _numpy_twin: Model | None = None  # the same weights on NumPy, for benchmarks beside the kernel
 _synthetic: dict[tuple[int, str], Model] = {}  # (cells, backend) → a random model, for benchmarks
 _weights: bytes = b""
 _sessions: dict[str, object] = {}
+_console = None  # engine.console.Console of the model, made on the first exec request
 
 
 def init(weights, kernel=None) -> dict:
     """Load the model from the weights file's bytes, on the WebAssembly kernel when the worker
     hands one in (else, or if it fails, on NumPy); returns its sizes and which backend runs it."""
-    global _model, _backend, _weights, _numpy_twin
+    global _model, _weights, _numpy_twin, _console
     # a JS Uint8Array arrives as a JsProxy: to_bytes() copies it at once (0.8 ms for the 1 MB
     # weights), where bytes() would read it one element at a time (280 ms, measured under Node)
     _weights = weights.to_bytes() if hasattr(weights, "to_bytes") else bytes(weights)
-    _model, _backend, _numpy_twin = load_model(_weights), None, None
+    _model, _numpy_twin, _console = load_model(_weights), None, None  # the console starts anew with the model
     _sessions.clear()
     _synthetic.clear()
     info = {"hidden": _model.hidden, "mixtures": _model.mixtures, "backend": "numpy"}
     if kernel is not None:
-        from .kernel import attach
         try:
-            _backend = attach(_model, kernel)
+            attach(_model, kernel)
             info["backend"] = "kernel"
-        except Exception as exc:  # noqa: BLE001 — the NumPy path always works
-            _model = load_model(_weights)
+        except Exception as exc:  # noqa: BLE001 — the NumPy path always works (attach leaves it in place)
             info["kernel_error"] = _sentence(exc)
     return info
+
+
+def _on_kernel() -> bool:
+    return isinstance(_model.backend, KernelBackend)
 
 
 def strokes_from(flat, name: str = "strokes", allow_empty: bool = False) -> np.ndarray:
@@ -99,6 +90,8 @@ def _state(session: str, reset: bool):
 
 
 def handle_continue(p: dict):
+    """session, append (new rows, flat), reset, n, temperature, seed → strokes: feeds ``append`` into
+    the session's state, then samples ``n`` points from it (the state is kept)."""
     session, t = str(p.get("session", "default")), check_temperature(p.get("temperature"))
     n, seed = _count(p.get("n", 20), "n"), _seed(p.get("seed"))
     rows = strokes_from(p.get("append"), "append", allow_empty=True)
@@ -112,6 +105,7 @@ def handle_continue(p: dict):
 
 
 def handle_generate(p: dict):
+    """session, n, temperature, seed, reset → strokes: the next ``n`` points of an endless line."""
     session, t = str(p.get("session", "default")), check_temperature(p.get("temperature"))
     n, seed = _count(p.get("n", 50), "n"), _seed(p.get("seed"))
     points, _sessions[session] = generate(_model, n, t, seed, _state(session, bool(p.get("reset"))))
@@ -119,7 +113,10 @@ def handle_generate(p: dict):
 
 
 def handle_paths(p: dict):
-    """Possible paths, streamed: progress replies of a few points each, then a final result."""
+    """Possible paths, streamed: strokes, n_paths, steps, temperature, seed, start, stride → progress
+    replies of a few points each, {first, stride, count, branches (count × n_paths × steps × 3), eos
+    (count), veer (count × n_paths)} for the points first, first + stride, …; then {points}. Several
+    workers can split a line by stride."""
     from .paths import iter_possible_paths
     x = strokes_from(p.get("strokes"))
     n_paths, steps = _count(p.get("n_paths", 50), "n_paths", 1, 200), _count(p.get("steps", 4), "steps", 1, 16)
@@ -139,12 +136,13 @@ def handle_paths(p: dict):
 
 
 def handle_activations(p: dict):
-    """Every step's cell state c of a line from a zero state: (T × H) flat."""
+    """strokes → c: every step's cell state of the line from a zero state, (T × H) flat."""
     yield "result", {"c": activations(_model, strokes_from(p.get("strokes")))}
 
 
 def handle_feed(p: dict):
-    """Feed new rows into a session's state (a pen keeping up); the cell state c after them (H,)."""
+    """session, append, reset → c: the session's cell state (H,) after feeding it the new rows (a pen
+    keeping up)."""
     session = str(p.get("session", "default"))
     rows = strokes_from(p.get("append"), "append", allow_empty=True)
     state = _state(session, bool(p.get("reset")))
@@ -154,17 +152,15 @@ def handle_feed(p: dict):
     yield "result", {"c": c}
 
 
-_console = None
-
-
 def handle_exec(p: dict):
-    """Run the reader's code in the console's namespace (only the console's own worker gets these)."""
+    """code, my_strokes → output, error, count, shown{i} (+ shown{i}_meta): the reader's code run in
+    the console's namespace (only the console's own worker gets these)."""
     global _console
     if _console is None:
         import engine as engine_module
 
         from .console import Console
-        _console = Console(_model, engine_module, before_statement=_backend.sync if _backend else None)
+        _console = Console(_model, engine_module, before_statement=_model.backend.sync)
     code = p.get("code")
     if not isinstance(code, str) or len(code) > 20_000:
         raise ValueError("code must be text of at most 20,000 characters")
@@ -178,16 +174,19 @@ def handle_exec(p: dict):
 
 
 def handle_mixture(p: dict):
-    """Teacher-force a line; every step's mixture (predicting the next point), flattened."""
+    """strokes → pi, mu, sigma, rho, eos: every step's mixture (predicting the next point) as
+    ``Model.run`` gives it, flat."""
     mix = _model.run(strokes_from(p.get("strokes"))).mixture
     yield "result", {"pi": mix.pi.ravel(), "mu": mix.mu.ravel(), "sigma": mix.sigma.ravel(),
                      "rho": mix.rho.ravel(), "eos": mix.eos.ravel()}
 
 
 def handle_bench(p: dict):
-    """Time of a full sampling step (update + mixture + sample) at a batch size, in ms: the median
-    over 5 blocks of ``steps`` steps of each block's mean (the browser's clock is coarse, ~0.1 ms,
-    so single steps cannot be timed)."""
+    """batch, steps, backend ("model", or "numpy" for the NumPy path beside the kernel), hidden
+    (optional: a synthetic model of that many cells, random weights, on a kernel of its own when the
+    figures' model runs on the kernel) → ms: the time of a full sampling step (update + mixture +
+    sample), the median over 5 blocks of ``steps`` steps of each block's mean (the browser's clock
+    is coarse, ~0.1 ms, so single steps cannot be timed)."""
     import time
 
     from .sampling import sample_next
@@ -213,7 +212,7 @@ def handle_bench(p: dict):
 def _numpy() -> Model:
     """The model on the NumPy path (the same weights), for benchmarks beside the kernel's."""
     global _numpy_twin
-    if _backend is None:
+    if not _on_kernel():
         return _model
     _numpy_twin = _numpy_twin or load_model(_weights)
     return _numpy_twin
@@ -224,20 +223,20 @@ def _synthetic_model(hidden: int, backend: str) -> Model:
     weights file stores them (the time of a step depends on that, not on the values): what a larger
     model would cost in this runtime. On a second instance of the kernel (its own memory) when the
     figures' model runs on the kernel."""
-    key = (hidden, backend if _backend is not None else "numpy")
+    key = (hidden, backend if _on_kernel() else "numpy")
     if key not in _synthetic:
-        from .kernel import attach
         from .weights import Weights, dumps, load
         rng, n_out = np.random.default_rng(hidden), 1 + 6 * 20
         model = Model(load(dumps(Weights(rng.normal(0, 0.1, (3 + hidden, 4 * hidden)), rng.normal(0, 0.1, 4 * hidden),
                                          rng.normal(0, 0.1, (hidden, n_out)), rng.normal(0, 0.1, n_out)))))
         if key[1] == "model":
-            attach(model, _backend.kernel.another())
+            attach(model, _model.backend.kernel.another())
         _synthetic[key] = model
     return _synthetic[key]
 
 
 def handle_nll(p: dict):
+    """strokes → nll: nats per predicted point."""
     yield "result", {"nll": nll(_model, strokes_from(p.get("strokes")))}
 
 

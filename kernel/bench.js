@@ -1,10 +1,10 @@
-// Milliseconds per LSTM step with the kernel under Node (V8), copies in and out included:
+// Milliseconds per LSTM step with the kernel under Node (V8), copies in and out included, and of packing
+// the weights (lstm_pack):
 //   node kernel/bench.js [H=500] [M=20] [path/to/lstm.wasm] [float]
 // Random weights, quantized as a weights file's are (integers × a unit per column), so that the
 // kernel also holds its compact recurrent panels; with `float`, unquantized (float panels only).
-// The time depends on that and not on the values. Each figure is the mean time of a
-// step over a block of steps: the best and the median of 9 blocks (after one to warm up), since a
-// shared machine only ever adds time.
+// The time depends on that and not on the values. Each figure is the mean time of a step (or a
+// pack) over a block: the best and the median of 9 blocks, since a shared machine only ever adds time.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -19,21 +19,30 @@ const W = quantized ? Float32Array.from({ length: (3 + H) * 4 * H }, () => Math.
 kernel.load(W, rand(4 * H, 0.1), rand(H * nOut, 0.1), rand(nOut, 0.1), H, nOut);
 console.log(`recurrent weights ${quantized ? "quantized" : "float"}: compact panels ${kernel.compact ? "used" : "not used"}`);
 
-function time(label, B, rowsOfState, withY, fn) {
-  const x = rand(3 * B, 1);
-  let h = rand(rowsOfState * H, 1), c = rand(rowsOfState * H, 1);
-  const steps = Math.max(5, Math.round(400 / B));
+// The mean time of one call of fn over blocks of `calls` calls: the best and the median of 9 blocks
+// (the first block warms up: tier-up).
+function report(label, calls, fn) {
   const blocks = [];
   for (let k = 0; k < 10; k++) {
     const t0 = performance.now();
-    for (let s = 0; s < steps; s++) {
-      const out = fn(x, h, c, B, withY);
-      if (rowsOfState === B && out.h) { h = out.h; c = out.c; }
-    }
-    if (k) blocks.push((performance.now() - t0) / steps); // the first block warms up (tier-up)
+    for (let s = 0; s < calls; s++) fn();
+    if (k) blocks.push((performance.now() - t0) / calls);
   }
   blocks.sort((a, b) => a - b);
   console.log(`H=${H} M=${M} ${label.padEnd(34)} best ${blocks[0].toFixed(3)} ms, median ${blocks[4].toFixed(3)} ms`);
+}
+
+// lstm_pack alone (the weights stay in the staging area, so it can run again): the panels, and the
+// compact ones where the weights factor, as kernel.load does them.
+report("pack (lstm_pack)", 5, () => kernel.exports.lstm_pack());
+
+function time(label, B, rowsOfState, withY, fn) {
+  const x = rand(3 * B, 1);
+  let h = rand(rowsOfState * H, 1), c = rand(rowsOfState * H, 1);
+  report(label, Math.max(5, Math.round(400 / B)), () => {
+    const out = fn(x, h, c, B, withY);
+    if (rowsOfState === B && out.h) { h = out.h; c = out.c; }
+  });
 }
 
 const step = (x, h, c, B, withY) => kernel.step(x, h, c, B, withY);

@@ -1,5 +1,5 @@
-// The kernel as the worker would use it: Pyodide 0.27.7 under Node, the engine's Model with its step,
-// branch and outputs routed through the kernel (engine/kernel.py), against the same Model in
+// The kernel as the worker would use it: Pyodide 0.27.7 under Node, the engine's Model on the kernel's
+// backend (engine/kernel.py: its step, branch, states and outputs), against the same Model on
 // Pyodide's NumPy. Checks they agree, then prints ms per step, copies and Python↔JS calls included.
 //   node kernel/bench_pyodide.mjs [numpy wheel]   (default: the build's cache, ~/.cache/handwriting/)
 import { readFileSync } from "node:fs";

@@ -1,6 +1,7 @@
-/* The LSTM step of engine/model.py as one fused WebAssembly SIMD kernel (no libc, no Emscripten).
+/* The LSTM update and the output layer's product of engine/backend.py's NumpyBackend as one fused
+ * WebAssembly SIMD kernel (no libc, no Emscripten).
  *
- * Math (engine.Model's internal form, weights already folded and reordered by Model.__init__):
+ * Math (engine.backend.Lstm's form, weights already folded and reordered by Model.__init__):
  *   z  = [x, h] · W + b          W (3+H, 4H), columns i, f, o (halved) | g
  *   t  = tanh(z);  i, f, o = 0.5 + 0.5·t;  g = t
  *   c' = f·c + i·g;  h' = o·tanh(c');  y = h'·W_out + b_out   (H × n_out)
@@ -39,7 +40,7 @@ static int H, N_OUT, K, P, Q;           /* hidden, outputs, rows 3 + H, gate pan
 static float *Wp, *bp, *Wo, *bo, *stage; /* packed weights, padded biases, row-major staging */
 static u32 *Vq;                          /* compact recurrent panels: P × H × 8 lanes of 2 bfloat16 */
 static float *units;                     /* P × 16 column units u_j of the compact panels */
-static float *colstat;                   /* 4 × 4H values: lstm_pack's per-column scratch */
+static float *colstat;                   /* 2 × 4H values: lstm_pack's per-column scratch */
 static int compact;                      /* 1 when Vq and units hold the recurrent weights */
 static unsigned char *io_base;
 static int cap;                          /* batch rows the I/O buffers hold */
@@ -224,7 +225,7 @@ EXPORT("lstm_prepare") __attribute__((minsize)) float *lstm_prepare(int hidden, 
     bo = carve(&at, (u32)Q * 16);
     Vq = (u32 *)carve(&at, (u32)P * H * 8);
     units = carve(&at, (u32)P * 16);
-    colstat = carve(&at, 4 * 4 * (u32)H);
+    colstat = carve(&at, 2 * 4 * (u32)H);
     stage = carve(&at, (u32)K * 4 * H + 4 * H + (u32)H * N_OUT + N_OUT);
     io_base = align64(at);
     cap = 0, compact = 0;
@@ -247,44 +248,24 @@ static u32 half_index(u32 pc) {
     return p * (u32)H * 16 + 2 * (c < 8 ? c & 3 : 4 + (c & 3)) + ((c & 4) == 0);
 }
 
-/* Column col into the compact panels as integers q times a unit u: |q| ≤ 256 and q·u within tol
- * (2^-22 of the column's largest |w|) of every w, a float32 rounding of q·u being what a
- * dequantized weight is. u = small / m for the first m = 2, 3, ..., 16 that fits (small: the
- * column's smallest nonzero |w|; pack_compact has tried m = 1, which fits nearly every column of
- * a trained model, not always a random one). 0 if none does. */
-static int pack_column(const float *W, int col, float small, float tol) {
-    u32 pc = panel_column(col);
-    unsigned short *q16 = (unsigned short *)Vq + half_index(pc);
-    for (int m = 2; m <= 16; m++) {
-        float u = small / m, inv = 1.0f / u;
-        int k = 0;
-        for (; k < H; k++) {
-            float v = W[(u32)(3 + k) * 4 * H + col], q = __builtin_rintf(v * inv);
-            if (__builtin_fabsf(q) > 256 || __builtin_fabsf(q * u - v) > tol) break;
-            q16[16 * k] = (unsigned short)(__builtin_bit_cast(u32, q) >> 16);  /* exact for |q| ≤ 256 */
-        }
-        if (k == H) {
-            units[pc] = u;
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /* The compact panels from the staging area, if every recurrent column factors; 1 if they were.
- * Row by row (the staging area is row-major), four columns to a vector: the columns' smallest
- * nonzero and largest |w|, then every q at m = 1 (a zero column gets q = 0, unit 0); the few
- * columns that need another m again one by one (pack_column). */
+ * Column col's integers are q = w / u, u = small / m for the first m = 1, 2, ..., 16 at which every
+ * q is within tol of an integer of |q| ≤ 256 (tol: 2^-22 of the column's largest |w|, a float32
+ * rounding of q·u being what a dequantized weight is; small: its smallest nonzero |w|, 0 for a zero
+ * column, whose q are all 0). m = 1 fits nearly every column of a trained model, not always every
+ * one of random quantized weights. First small and the largest |w| of every column, row by row (the
+ * staging area is row-major); then four columns (one vector) at a time, all rows at once for each
+ * m: the lanes that fit keep their unit (their q, written again while other lanes try the next m,
+ * do not change), and a try stops at the first row where every lane still trying has failed (so
+ * weights that do not factor, such as a console edit, cost little). Four columns to a vector
+ * throughout, one path for every m. */
 static int pack_compact(const float *W) {
     u32 n = 4 * (u32)H;
-    float *small = colstat, *tol = colstat + n, *inv = colstat + 2 * n;
-    u32 *slot = (u32 *)colstat + 3 * n;  /* column → half_index of its panel column */
+    float *small = colstat, *tol = colstat + n;
     unsigned short *halves = (unsigned short *)Vq;
-    const v128_t inf = wasm_f32x4_const_splat(__builtin_inff()), zero = ZERO;
-    for (u32 col = 0; col < n; col++) {
-        slot[col] = half_index(panel_column((int)col));
-        small[col] = __builtin_inff(), tol[col] = 0;
-    }
+    const v128_t inf = wasm_f32x4_const_splat(__builtin_inff()), zero = ZERO, one = wasm_f32x4_const_splat(1.0f);
+    const v128_t limit = wasm_f32x4_const_splat(256.0f);
+    for (u32 col = 0; col < n; col++) small[col] = __builtin_inff(), tol[col] = 0;
     for (int k = 0; k < H; k++) {
         const float *row = W + (u32)(3 + k) * n;
         for (u32 col = 0; col < n; col += 4) {
@@ -297,31 +278,38 @@ static int pack_compact(const float *W) {
     for (u32 col = 0; col < n; col++) {
         if (small[col] == __builtin_inff()) small[col] = 0;  /* a zero column: unit 0, every q 0 */
         tol[col] *= 0x1p-22f;
-        inv[col] = small[col] > 0 ? 1.0f / small[col] : 0;
     }
     for (u32 i = (u32)(P - 1) * H * 8; i < (u32)P * H * 8; i++) Vq[i] = 0;  /* the last panel's padding */
     for (int i = 0; i < P * 16; i++) units[i] = 0;
-    const v128_t limit = wasm_f32x4_const_splat(256.0f), failed = wasm_f32x4_const_splat(-1.0f);
-    for (int k = 0; k < H; k++) {
-        const float *row = W + (u32)(3 + k) * n;
-        for (u32 col = 0; col < n; col += 4) {
-            v128_t v = wasm_v128_load(row + col), r = wasm_v128_load(inv + col);
-            v128_t q = wasm_f32x4_nearest(wasm_f32x4_mul(v, r));
-            v128_t off = wasm_f32x4_abs(wasm_f32x4_sub(wasm_f32x4_mul(q, wasm_v128_load(small + col)), v));
-            v128_t ok = wasm_v128_and(wasm_f32x4_le(wasm_f32x4_abs(q), limit), wasm_f32x4_le(off, wasm_v128_load(tol + col)));
-            ok = wasm_v128_and(ok, wasm_f32x4_ge(r, zero));  /* a column that failed stays failed */
-            wasm_v128_store(inv + col, wasm_v128_bitselect(r, failed, ok));
-            v128_t bits = wasm_u32x4_shr(q, 16);  /* bfloat16 of q: exact for |q| ≤ 256 */
-            u32 *s = slot + col, base = 16 * (u32)k;
-            halves[s[0] + base] = (unsigned short)wasm_u32x4_extract_lane(bits, 0);
-            halves[s[1] + base] = (unsigned short)wasm_u32x4_extract_lane(bits, 1);
-            halves[s[2] + base] = (unsigned short)wasm_u32x4_extract_lane(bits, 2);
-            halves[s[3] + base] = (unsigned short)wasm_u32x4_extract_lane(bits, 3);
+    for (u32 col = 0; col < n; col += 4) {
+        const u32 s0 = half_index(panel_column((int)col)), s1 = half_index(panel_column((int)col + 1));
+        const u32 s2 = half_index(panel_column((int)col + 2)), s3 = half_index(panel_column((int)col + 3));
+        const v128_t lo = wasm_v128_load(small + col), tl = wasm_v128_load(tol + col);
+        v128_t u = lo, trying = wasm_i32x4_const_splat(-1);
+        for (int m = 1;; m++) {
+            v128_t r = wasm_v128_bitselect(wasm_f32x4_div(one, u), zero, wasm_f32x4_gt(u, zero));  /* 1/u, or 0 */
+            v128_t fits = trying;
+            for (int k = 0; k < H && wasm_v128_any_true(fits); k++) {
+                v128_t v = wasm_v128_load(W + (u32)(3 + k) * n + col);
+                v128_t q = wasm_f32x4_nearest(wasm_f32x4_mul(v, r));
+                v128_t off = wasm_f32x4_abs(wasm_f32x4_sub(wasm_f32x4_mul(q, u), v));
+                fits = wasm_v128_and(fits, wasm_v128_and(wasm_f32x4_le(wasm_f32x4_abs(q), limit), wasm_f32x4_le(off, tl)));
+                v128_t bits = wasm_u32x4_shr(q, 16);  /* bfloat16 of q: exact for |q| ≤ 256 */
+                u32 row = 16 * (u32)k;
+                halves[s0 + row] = (unsigned short)wasm_u32x4_extract_lane(bits, 0);
+                halves[s1 + row] = (unsigned short)wasm_u32x4_extract_lane(bits, 1);
+                halves[s2 + row] = (unsigned short)wasm_u32x4_extract_lane(bits, 2);
+                halves[s3 + row] = (unsigned short)wasm_u32x4_extract_lane(bits, 3);
+            }
+            trying = wasm_v128_andnot(trying, fits);
+            if (!wasm_v128_any_true(trying)) break;
+            if (m == 16) return 0;
+            u = wasm_v128_bitselect(wasm_f32x4_div(lo, wasm_f32x4_splat((float)(m + 1))), u, trying);
         }
-    }
-    for (u32 col = 0; col < n; col++) {
-        if (inv[col] >= 0) units[panel_column((int)col)] = small[col];
-        else if (!pack_column(W, (int)col, small[col], tol[col])) return 0;
+        units[panel_column((int)col)] = wasm_f32x4_extract_lane(u, 0);
+        units[panel_column((int)col + 1)] = wasm_f32x4_extract_lane(u, 1);
+        units[panel_column((int)col + 2)] = wasm_f32x4_extract_lane(u, 2);
+        units[panel_column((int)col + 3)] = wasm_f32x4_extract_lane(u, 3);
     }
     return 1;
 }

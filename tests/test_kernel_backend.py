@@ -1,15 +1,20 @@
-"""engine.kernel in CPython, on a stand-in for the WebAssembly kernel that does its arithmetic in
-NumPy: the plumbing (views, copies, shared rows, blocks of outputs, a whole line in one call), the
-weights re-sent after an edit, and the worker falling back to NumPy when the kernel fails. The real
-kernel's arithmetic is checked against NumPy in tests/test_kernel.py, and in the browser."""
+"""The model's backend seam (engine.backend) and engine.kernel in CPython, on a stand-in for the
+WebAssembly kernel that does its arithmetic in NumPy: every product of the model goes through its
+backend; the kernel backend gives the NumPy backend's results layer by layer and refuses layers it
+does not hold; the plumbing (views, copies, shared rows, blocks of outputs, a whole line in one
+call), the weights re-sent after an edit, and the worker falling back to NumPy when the kernel
+fails. The real kernel's arithmetic is checked against NumPy in tests/test_kernel.py, and in the
+browser."""
 import numpy as np
 import pytest
 
 import engine
 from engine import protocol
 from engine import weights as W
+from engine.backend import NUMPY, Linear, Lstm, NumpyBackend, State
 from engine.console import Console
-from engine.kernel import attach
+from engine.kernel import KernelBackend, attach
+from engine.paths import possible_paths
 from tests.helpers import random_line, random_weights
 
 
@@ -96,6 +101,91 @@ def pair(hidden=16, mixtures=3):
     return plain, fast, attach(fast, kernel), kernel
 
 
+class Refused(Exception):
+    pass
+
+
+class Refusing:
+    """A backend that refuses every product: what a model computes without its backend shows."""
+
+    def step(self, lstm, x, h, c):
+        raise Refused("step")
+
+    def sequence(self, lstm, x, state):
+        raise Refused("sequence")
+
+    def linear(self, layer, a):
+        raise Refused("linear")
+
+    def sync(self):
+        return False
+
+
+USES = {  # every way the engine computes with a model
+    "step": lambda m, line: m.step(line[:2], m.zero_state(2)),
+    "branch": lambda m, line: m.branch(line[:5], m.zero_state(1).h, m.zero_state(1).c),
+    "outputs": lambda m, line: m.outputs(m.zero_state(3).h),
+    "mixture": lambda m, line: m.mixture(m.zero_state(3).h),
+    "states": lambda m, line: m.states(line),
+    "run": lambda m, line: m.run(line),
+    "generate": lambda m, line: engine.generate(m, 5, 0.5, seed=1),
+    "feed": lambda m, line: engine.feed(m, line),
+    "nll": lambda m, line: engine.nll(m, line),
+    "activations": lambda m, line: engine.activations(m, line),
+    "paths": lambda m, line: possible_paths(m, line, 3, 2, 0.5, seed=1),
+}
+
+
+@pytest.mark.parametrize("use", sorted(USES))
+def test_every_product_of_the_model_goes_through_its_backend(use):
+    model, line = engine.Model(random_weights()), random_line(12)
+    assert model.backend is NUMPY
+    USES[use](model, line)  # works on the NumPy backend
+    model.backend = Refusing()
+    with pytest.raises(Refused):
+        USES[use](model, line)
+
+
+def layers(inputs=3, hidden=16, n_out=19, seed=0):
+    rng = np.random.default_rng(seed)
+    f32 = np.float32
+    return (Lstm(rng.normal(0, 0.5, (inputs + hidden, 4 * hidden)).astype(f32), rng.normal(0, 0.1, 4 * hidden).astype(f32)),
+            Linear(rng.normal(0, 0.5, (hidden, n_out)).astype(f32), rng.normal(0, 0.1, n_out).astype(f32)))
+
+
+def test_the_kernel_backend_gives_the_numpy_backend_s_results_layer_by_layer():
+    lstm, head = layers()
+    kernel, ref = KernelBackend(FakeKernel(), lstm, head), NumpyBackend()
+    rng = np.random.default_rng(1)
+    x, h, c = (rng.normal(0, 1, (5, n)).astype(np.float32) for n in (3, 16, 16))
+    for hs, cs in ((h, c), (h[:1], c[:1])):  # a row each, and one row shared by every x
+        for a, b in zip(kernel.step(lstm, x, hs, cs), ref.step(lstm, x, hs, cs)):
+            np.testing.assert_allclose(a, b, atol=1e-5)
+    start = State(h[:1], c[:1])
+    for a, b in zip(kernel.sequence(lstm, x, start), ref.sequence(lstm, x, start)):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+    np.testing.assert_allclose(kernel.linear(head, h), ref.linear(head, h), atol=1e-5)
+
+
+def test_the_kernel_backend_refuses_layers_it_does_not_hold():
+    lstm, head = layers()
+    with pytest.raises(ValueError, match="3 inputs"):
+        KernelBackend(FakeKernel(), *layers(inputs=5))
+    backend = KernelBackend(FakeKernel(), lstm, head)
+    other, other_head = layers(seed=1)
+    x, h = np.zeros((1, 3), np.float32), np.zeros((1, 16), np.float32)
+    with pytest.raises(ValueError, match="another LSTM layer"):
+        backend.step(other, x, h, h)
+    with pytest.raises(ValueError, match="another LSTM layer"):
+        backend.sequence(other, x, State(h, h))
+    with pytest.raises(ValueError, match="another output layer"):
+        backend.linear(other_head, h)
+    model = engine.Model(random_weights(), dtype=np.float64)
+    with pytest.raises(ValueError, match="float32"):
+        attach(model, FakeKernel())
+    assert model.backend is NUMPY  # a model the kernel cannot take stays on NumPy
+
+
 def test_the_kernel_path_gives_the_numpy_path_s_lines_paths_and_runs():
     plain, fast, _, _ = pair()
     a, _ = engine.generate(plain, 80, 0.5, seed=3)
@@ -141,6 +231,18 @@ def test_the_worker_falls_back_to_numpy_when_the_kernel_fails():
     assert list(protocol.handle("generate", {"session": "s", "n": 4, "temperature": 0.5}))[-1][0] == "result"
     assert protocol.init(data, FakeKernel())["backend"] == "kernel"
     assert protocol.init(data)["backend"] == "numpy"
+
+
+def test_after_a_new_init_the_console_edits_the_new_model_on_its_kernel():
+    data = W.dumps(random_weights(hidden=8, mixtures=3), "f4")
+    first, second = FakeKernel(), FakeKernel()
+    protocol.init(data, first)
+    assert not list(protocol.handle("exec", {"code": "model.b[:] = 0.5\nmodel.b[0]"}))[-1][1]["error"]
+    protocol.init(data, second)
+    out = list(protocol.handle("exec", {"code": "model.b[:] = 0.25\nprint(float(model.b[0]))"}))[-1][1]
+    assert out["output"].strip() == "0.25"
+    assert (first.loads, second.loads) == (2, 2)  # each edit reached the kernel of its own model
+    np.testing.assert_array_equal(second.b, 0.25)
 
 
 

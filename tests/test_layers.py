@@ -14,7 +14,7 @@ THIRD_PARTY = {  # per layer: project packages and third-party modules it may im
     "training": {"training", "engine", "corpora", "numpy", "torch", "matplotlib"},
     "analysis": {"analysis", "engine", "corpora", "numpy"},
     "builder": {"builder", "engine", "corpora", "numpy", "jinja2", "markdown", "yaml", "bibtexparser", "openTSNE"},
-    "build": {"builder", "engine"},
+    "build": {"builder"},
 }
 
 

@@ -66,7 +66,7 @@ def test_a_console_edit_of_the_weights_reaches_the_kernel(live_page, site_dir):
               False))
     for edit, compact in edits:
         out = run(page, f"{edit}\nprint(float(engine.generate(model, 30, 0.5, seed=4)[0][:, :2].sum()), "
-                        "bool(model.branch.__self__.kernel.compact))")
+                        "bool(model.backend.kernel.compact))")
         exec(edit, {"model": model, "np": np})
         expected = engine.generate(model, 30, 0.5, seed=4)[0][:, :2].sum()
         value, flag = out.split()
