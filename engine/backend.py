@@ -54,6 +54,17 @@ class Lstm:
         self.inputs = W.shape[0] - self.hidden
         self.dtype = W.dtype
 
+    @classmethod
+    def from_file(cls, W, b, forget_bias: float, dtype) -> "Lstm":
+        """A layer as weights files store it (gates i, g, f, o; the forget bias apart) → this
+        form: columns i, f, o | g, the sigmoid gates' halved (exact in binary), the forget bias in b."""
+        W, b = np.array(W, dtype=np.float64), np.array(b, dtype=np.float64)
+        H = W.shape[1] // 4
+        b[2 * H:3 * H] += forget_bias
+        cols = np.concatenate([np.arange(0, H), np.arange(2 * H, 3 * H), np.arange(3 * H, 4 * H), np.arange(H, 2 * H)])
+        half = np.concatenate([np.full(3 * H, 0.5), np.ones(H)])
+        return cls(weight_order((W[:, cols] * half).astype(dtype)), (b[cols] * half).astype(dtype))
+
     @property
     def Wx(self) -> np.ndarray:  # noqa: N802 — the weights' names in the equations
         """(I, 4H) the input rows of W (a view)."""

@@ -53,6 +53,17 @@ class Run(NamedTuple):
     y: np.ndarray  # (T, 1 + 6M) the head's raw outputs the mixture comes from
 
 
+def mixture_of(y, slices: dict) -> Mixture:
+    """Raw head outputs (..., 1 + 6M), laid out by ``slices`` → the mixture they describe."""
+    s = slices
+    logits = y[..., s["pi"]]
+    log_pi = logits - logits.max(axis=-1, keepdims=True)
+    log_pi = log_pi - np.log(np.exp(log_pi).sum(axis=-1, keepdims=True))
+    mu = np.stack([y[..., s["mu_x"]], y[..., s["mu_y"]]], axis=-1)
+    sigma = np.exp(np.stack([y[..., s["log_sigma_x"]], y[..., s["log_sigma_y"]]], axis=-1))
+    return Mixture(np.exp(log_pi), mu, sigma, np.tanh(y[..., s["rho"]]), _sigmoid(y[..., 0]), log_pi)
+
+
 class Model:
     """An LSTM handwriting model built from checked :class:`engine.weights.Weights` (``load`` checks
     a file's; ``Weights(...).check()`` others), in float32 or float64.
@@ -67,17 +78,10 @@ class Model:
         self.dtype = np.dtype(dtype)
         self.hidden, self.mixtures, self.meta = weights.hidden, weights.mixtures, dict(weights.meta)
         self.slices = layout(self.mixtures)
-        H, sx, sy = self.hidden, *weights.meta["input_scale"]
+        sx, sy = weights.meta["input_scale"]
         W = np.array(weights.W, dtype=np.float64)
         W[0] /= sx  # the model sees dx / sx and dy / sy
         W[1] /= sy
-        b = np.array(weights.b, dtype=np.float64)
-        b[2 * H:3 * H] += weights.meta["forget_bias"]
-        # Internal column order i, f, o | g, the sigmoid gates' columns halved (exact in binary):
-        # the form engine.backend.Lstm describes.
-        cols = np.concatenate([np.arange(0, H), np.arange(2 * H, 3 * H), np.arange(3 * H, 4 * H), np.arange(H, 2 * H)])
-        half = np.concatenate([np.full(3 * H, 0.5), np.ones(H)])
-        W, b = W[:, cols] * half, b[cols] * half
         W_out, b_out = np.array(weights.W_out, dtype=np.float64), np.array(weights.b_out, dtype=np.float64)
         s = self.slices  # its outputs come back to article units: μ·s, σ·s (log σ + log s)
         W_out[:, s["mu_x"]] *= sx
@@ -86,7 +90,7 @@ class Model:
         b_out[s["mu_y"]] *= sy
         b_out[s["log_sigma_x"]] += np.log(sx)
         b_out[s["log_sigma_y"]] += np.log(sy)
-        self.lstm = Lstm(weight_order(W.astype(self.dtype)), b.astype(self.dtype))  # (3 + H, 4H), (4H,)
+        self.lstm = Lstm.from_file(W, weights.b, weights.meta["forget_bias"], self.dtype)  # (3 + H, 4H), (4H,)
         self.head = Linear(weight_order(W_out.astype(self.dtype)), b_out.astype(self.dtype))  # (H, 1+6M), (1+6M,)
         self.backend = backend
 
@@ -121,13 +125,7 @@ class Model:
 
     def mixture_of(self, y) -> Mixture:
         """The head's raw outputs (..., 1 + 6M) → the mixture they describe."""
-        s = self.slices
-        logits = y[..., s["pi"]]
-        log_pi = logits - logits.max(axis=-1, keepdims=True)
-        log_pi = log_pi - np.log(np.exp(log_pi).sum(axis=-1, keepdims=True))
-        mu = np.stack([y[..., s["mu_x"]], y[..., s["mu_y"]]], axis=-1)
-        sigma = np.exp(np.stack([y[..., s["log_sigma_x"]], y[..., s["log_sigma_y"]]], axis=-1))
-        return Mixture(np.exp(log_pi), mu, sigma, np.tanh(y[..., s["rho"]]), _sigmoid(y[..., 0]), log_pi)
+        return mixture_of(y, self.slices)
 
     def states(self, strokes, state: State | None = None) -> State:
         """Teacher-force a (T, 3) line from ``state`` (zero if None) → (T, H) h and c after each point."""

@@ -27,34 +27,12 @@ from typing import NamedTuple
 import numpy as np
 
 from . import weights as weights_
-from .model import Mixture, Model, _dot, _layout, layout
+from .backend import NUMPY, Backend, Linear, Lstm, weight_order
+from .model import Mixture, layout, mixture_of
 
 KIND = "synthesis"
 MAX_CHARS = 80  # longest text one write takes (the longest training text has 64 characters)
 POINTS_PER_CHAR = 40  # write's budget: the data has about 21 points per character
-
-
-def gate_columns(W, b, forget_bias: float):
-    """A layer's file weights (gates i, g, f, o) → the internal order i, f, o | g with the sigmoid
-    gates' columns halved and the forget bias added, as :class:`engine.model.Model` keeps them:
-    one tanh over all gates then gives σ(z) = 0.5 + 0.5·tanh(z / 2)."""
-    W, b = np.array(W, dtype=np.float64), np.array(b, dtype=np.float64)
-    H = W.shape[1] // 4
-    b[2 * H:3 * H] += forget_bias
-    cols = np.concatenate([np.arange(0, H), np.arange(2 * H, 4 * H), np.arange(H, 2 * H)])
-    half = np.concatenate([np.full(3 * H, 0.5), np.ones(H)])
-    return W[:, cols] * half, b[cols] * half
-
-
-def lstm_cell(inputs, W, b, c):
-    """[inputs, h] (B, I + H) · W + b → the cell's new (h, c), internal gate order."""
-    z = _dot(inputs, W)
-    z += b
-    H = W.shape[1] // 4
-    t = np.tanh(z)
-    s = 0.5 + 0.5 * t[:, :3 * H]
-    c = s[:, H:2 * H] * c + s[:, :H] * t[:, 3 * H:]
-    return s[:, 2 * H:] * np.tanh(c), c
 
 
 class SynthState(NamedTuple):
@@ -71,9 +49,11 @@ class Step(NamedTuple):
 
 
 class Synthesis:
-    """A synthesis model from the container's meta and tensors, in float32 or float64."""
+    """A synthesis model from the container's meta and tensors, in float32 or float64: its LSTM
+    layers ``lstms`` (:class:`engine.backend.Lstm`), the window's and the head's linear layers
+    (``window``, ``head``: :class:`engine.backend.Linear`), every product on ``backend``."""
 
-    def __init__(self, meta: dict, tensors: dict, dtype=np.float32):
+    def __init__(self, meta: dict, tensors: dict, dtype=np.float32, backend: Backend = NUMPY):
         self.dtype = np.dtype(dtype)
         self.meta = dict(meta)
         self.alphabet = str(meta["alphabet"])
@@ -81,19 +61,18 @@ class Synthesis:
         self.A = len(self.alphabet) + 1
         self._index = {ch: i for i, ch in enumerate(self.alphabet)}
         W1 = tensors["layer1.W"]
-        self.hidden = W1.shape[1] // 4
+        self.hidden = W1.shape[1] // 4  # every layer's size
         self.mixtures = (tensors["W_out"].shape[1] - 1) // 6
         self.slices = layout(self.mixtures)
         fb = float(meta.get("forget_bias", 1.0))
-        self.W, self.b = [], []
-        for layer in range(1, self.n_layers + 1):
-            W, b = gate_columns(tensors[f"layer{layer}.W"], tensors[f"layer{layer}.b"], fb)
-            self.W.append(_layout(W.astype(self.dtype)))
-            self.b.append(b.astype(self.dtype))
-        self.W_win = _layout(np.asarray(tensors["window.W"]).astype(self.dtype))
-        self.b_win = np.asarray(tensors["window.b"]).astype(self.dtype)
-        self.W_out = _layout(np.asarray(tensors["W_out"]).astype(self.dtype))
-        self.b_out = np.asarray(tensors["b_out"]).astype(self.dtype)
+        self.lstms = [Lstm.from_file(tensors[f"layer{i}.W"], tensors[f"layer{i}.b"], fb, self.dtype)
+                      for i in range(1, self.n_layers + 1)]
+        self.window = self._linear(tensors["window.W"], tensors["window.b"])  # h¹ → α̂, β̂, κ̂
+        self.head = self._linear(tensors["W_out"], tensors["b_out"])  # [h¹ … hᴸ] → the 1 + 6M outputs
+        self.backend = backend
+
+    def _linear(self, W, b) -> Linear:
+        return Linear(weight_order(np.asarray(W).astype(self.dtype)), np.asarray(b).astype(self.dtype))
 
     # -- text ----------------------------------------------------------------------------------
     def encode(self, text: str) -> np.ndarray:
@@ -115,26 +94,24 @@ class Synthesis:
     def step(self, x, state: SynthState, onehot: np.ndarray) -> Step:
         """Feed one point per row: x (B, 3), the text's one-hot (U, A), or one per row (B, U, A)
         with zero rows past each text's end → the new state, φ and the head's outputs. Never mutates."""
-        x = np.asarray(x, dtype=self.dtype)
-        h1, c1 = lstm_cell(np.concatenate((x, state.w, state.h[0]), axis=1), self.W[0], self.b[0], state.c[0])
-        a, b, e = np.split(np.exp(_dot(h1, self.W_win) + self.b_win), 3, axis=1)
+        x, be = np.asarray(x, dtype=self.dtype), self.backend
+        h1, c1 = be.step(self.lstms[0], np.concatenate((x, state.w), axis=1), state.h[0], state.c[0])
+        a, b, e = np.split(np.exp(be.linear(self.window, h1)), 3, axis=1)
         kappa = state.kappa + e
         u = np.arange(1, onehot.shape[-2] + 2, dtype=self.dtype)
         phi = (a[:, :, None] * np.exp(-b[:, :, None] * (kappa[:, :, None] - u) ** 2)).sum(axis=1)  # (B, U + 1)
-        w = _dot(phi[:, :-1], onehot) if onehot.ndim == 2 else np.einsum("bu,bua->ba", phi[:, :-1], onehot)
-        hs, cs, below = [h1], [c1], h1
+        w = phi[:, :-1] @ onehot if onehot.ndim == 2 else np.einsum("bu,bua->ba", phi[:, :-1], onehot)
+        hs, cs = [h1], [c1]
         for layer in range(1, self.n_layers):
-            h, c = lstm_cell(np.concatenate((x, below, w, state.h[layer]), axis=1), self.W[layer], self.b[layer],
-                             state.c[layer])
+            h, c = be.step(self.lstms[layer], np.concatenate((x, hs[-1], w), axis=1), state.h[layer], state.c[layer])
             hs.append(h)
             cs.append(c)
-            below = h
-        y = _dot(np.concatenate(hs, axis=1), self.W_out) + self.b_out
+        y = be.linear(self.head, np.concatenate(hs, axis=1))
         return Step(SynthState(tuple(hs), tuple(cs), kappa, w), phi, y)
 
     def mixture_of(self, y) -> Mixture:
         """The head's raw outputs → the mixture they describe (as the unconditional model's)."""
-        return Model.mixture_of(self, y)
+        return mixture_of(y, self.slices)
 
 
 def load(source, dtype=np.float32) -> Synthesis:
