@@ -6,7 +6,7 @@ For each signal below, the cell whose state c correlates most strongly with it o
 IAM-OnDB training lines is picked, then the same cell's correlation is measured on ``--confirm``
 validation lines it has never seen (so picking the best of 500 cannot pass by chance), and, as a
 test of whether it generalises to another pen, tablet and decade, on every text line of the UNIPEN
-sample (``../shared/data/unipen``, normalised as corpora.unipen does). ``--write``
+sample (``../shared/data/unipen``, normalised by engine.hands). ``--write``
 records the confirmed claims in article/cell-claims.json, which the article and the tests read.
 """
 from __future__ import annotations

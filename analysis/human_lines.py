@@ -6,7 +6,7 @@
 Needs ``../shared/data/unipen`` (the raw sample) and ``../shared/data/iam-ondb`` (for the range of
 scores an IAM-OnDB validation line gets); a fork builds from the committed file and needs neither.
 
-Selection, from the sample's text lines normalised as :func:`corpora.unipen.normalise` does:
+Selection, from the sample's text lines normalised as :func:`engine.hands.normalise` does:
 quality not doubtful (``?``); at most ``MAX_POINTS`` points once normalised (a line the possible-
 paths figure runs through in well under a minute); not a row of a table of figures (labels that
 start with ``@``: the model has seen few digits); one line per text; and the default model's NLL
@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 
 import engine
-from corpora import CACHE, unipen
-from corpora.iam import DEFAULT_ARCHIVE as IAM_ARCHIVE
-from corpora.iam import load_split, split_file
+from corpora import unipen
+
+from .hands import iam_validation_nlls
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "article" / "human-lines.json"
@@ -41,9 +41,7 @@ LICENCE = ("UNIPEN train_r01_v07, category 8 (Guyon et al., ICPR 1994, doi:10.11
 
 def iam_range(model, lo: float = 10, hi: float = 90) -> tuple[float, float]:
     """The lo-th and hi-th percentiles of IAM-OnDB validation lines' NLL per point."""
-    ds = load_split(IAM_ARCHIVE, split_file("validation"), cache_dir=CACHE, progress=False)
-    per_line = engine.point_log_densities(model, ds.lines)
-    nll = np.array([-float(a.mean()) for a in per_line if len(a)])
+    nll = iam_validation_nlls(model)
     return float(np.percentile(nll, lo)), float(np.percentile(nll, hi))
 
 

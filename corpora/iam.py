@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 import numpy as np
 
-from engine.strokes import RAW_UNITS
+from engine.strokes import RAW_UNITS, from_points
 
 from . import SHARED_DATA
 from .archive import Archive
@@ -59,14 +59,10 @@ def parse_line_xml(data: bytes) -> np.ndarray:
             strokes.append(np.asarray(pts, dtype=np.float64))
     if not strokes or sum(len(s) for s in strokes) < 2:
         raise ValueError("no strokes with at least two points")
-    xy = np.concatenate(strokes)  # (P, 2) absolute raw units
-    ends = np.cumsum([len(s) for s in strokes]) - 1  # index of each stroke's last point
-    pen = np.zeros(len(xy))
-    pen[ends] = 1.0
-    out = np.empty((len(xy) - 1, 3), dtype=np.float32)
-    out[:, :2] = np.diff(xy, axis=0) / RAW_UNITS
-    out[:, 2] = pen[1:]
-    if not np.all(np.isfinite(out)):
+    out = from_points(strokes)  # raw units
+    out[:, :2] /= RAW_UNITS
+    out = out.astype(np.float32)
+    if not np.all(np.isfinite(out)):  # from_points rejects non-finite input; this, what float32 cannot hold
         raise ValueError("non-finite coordinates")
     return out
 

@@ -36,6 +36,37 @@ def validate(strokes, max_points: int | None = MAX_POINTS, name: str = "strokes"
     return arr
 
 
+def from_points(strokes) -> np.ndarray:
+    """Absolute strokes, a list of (N_k, 2) points, → float64 (T, 3) rows, T = ΣN_k − 1.
+
+    The first point is where the line starts and its position is dropped: row t is the offset from
+    point t to point t + 1 of all the points in order, with ``pen_lift = 1`` on the row that reaches
+    a stroke's last point (as the corpora read IAM-OnDB and UNIPEN). Empty strokes are skipped.
+    ValueError for fewer than two points, a stroke that is not (N, 2), or a non-finite coordinate.
+    """
+    parts = []
+    for k, s in enumerate(strokes):
+        try:
+            arr = np.asarray(s, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"points: stroke {k} is not a numeric array of [x, y] points") from None
+        if arr.ndim != 2 or arr.shape[1] != 2:
+            raise ValueError(f"points: stroke {k} has shape {arr.shape}, expected (N, 2) points x, y")
+        if len(arr):
+            parts.append(arr)
+    if sum(len(s) for s in parts) < 2:
+        raise ValueError("points: fewer than two points, a line needs at least one offset")
+    xy = np.concatenate(parts)
+    if not np.isfinite(xy).all():
+        raise ValueError("points: non-finite coordinate")
+    pen = np.zeros(len(xy))
+    pen[np.cumsum([len(s) for s in parts]) - 1] = 1.0
+    out = np.empty((len(xy) - 1, 3))
+    out[:, :2] = np.diff(xy, axis=0)
+    out[:, 2] = pen[1:]
+    return out
+
+
 def to_polylines(strokes, origin=(0.0, 0.0)) -> list[np.ndarray]:
     """(T, 3) strokes → a list of (N_k, 2) absolute polylines, one per stroke."""
     arr = validate(strokes, max_points=None)

@@ -47,3 +47,23 @@ def test_polylines_and_svg():
     np.testing.assert_allclose(lines[0], [[11, 21], [12, 21]])
     np.testing.assert_allclose(lines[1], [[14, 21], [14, 22]])
     assert S.to_svg_path(x, scale=2, digits=0) == "M2 2 L4 2 M8 2 L8 4"
+
+
+def test_from_points_drops_the_first_position_and_lifts_at_stroke_ends():
+    # two strokes of 3 and 2 points: 4 rows, the first from point 0 to point 1
+    rows = S.from_points([[(10, 20), (11, 22), (12, 22)], np.zeros((0, 2)), [(15, 21), (15, 25)]])
+    np.testing.assert_allclose(rows, [[1, 2, 0], [1, 0, 1], [3, -1, 0], [0, 4, 1]])
+    assert rows.dtype == np.float64
+
+
+@pytest.mark.parametrize("points, match", [
+    ([], "fewer than two"),
+    ([[(3.0, 4.0)]], "fewer than two"),
+    ([np.zeros((0, 2)), [(1.0, 1.0)]], "fewer than two"),
+    ([[(1.0, 2.0, 3.0)]], "shape"),
+    ([[(1.0, 2.0), (np.inf, 0.0)]], "non-finite"),
+    ([["a", "b"]], "numeric"),
+])
+def test_from_points_rejects_what_is_not_a_line(points, match):
+    with pytest.raises(ValueError, match=match):
+        S.from_points(points)

@@ -1,5 +1,5 @@
-"""The UNIPEN reader and normaliser (corpora.unipen) on hand-written fixture files in
-tests/fixtures/unipen (never copies of the shared data), plus one check on the real sample."""
+"""The UNIPEN reader (corpora.unipen) on hand-written fixture files in tests/fixtures/unipen (never
+copies of the shared data), plus one check on the real sample normalised by engine.hands."""
 from __future__ import annotations
 
 import tarfile
@@ -10,7 +10,7 @@ import pytest
 
 import corpora
 from corpora import iam, unipen
-from engine.strokes import to_polylines, validate
+from engine import hands
 from tests.conftest import need_shared
 
 FIX = Path(__file__).parent / "fixtures" / "unipen"
@@ -114,76 +114,23 @@ def test_a_missing_source_or_entry_is_a_value_error(tmp_path):
         unipen.parse(FIX, "bad/absent.dat")
 
 
-def _zigzag(n_teeth=20, height=2.0, tooth=1.0, points_per_edge=10, drift=0.0):
-    """One stroke zigzagging between y = 0 and y = height (plus drift·x), as (T, 3) rows."""
-    xs, ys = [], []
-    for k in range(n_teeth):
-        up = np.linspace(0, 1, points_per_edge, endpoint=False)
-        xs += list(k * tooth + up * tooth / 2) + list(k * tooth + tooth / 2 + up * tooth / 2)
-        ys += list(up * height) + list(height - up * height)
-    xy = np.column_stack([xs, ys])
-    xy[:, 1] += drift * xy[:, 0]
-    rows = np.zeros((len(xy) - 1, 3))
-    rows[:, :2] = np.diff(xy, axis=0)
-    rows[-1, 2] = 1
-    return rows
-
-
-def test_line_height_ignores_sampling_density_drift_and_scales_with_the_line():
-    base = unipen.line_height(_zigzag())
-    assert base == pytest.approx(1.0, rel=0.02)  # the middle half of a 0..2 zigzag along the ink
-    assert unipen.line_height(_zigzag(points_per_edge=40)) == pytest.approx(base, rel=0.02)
-    assert unipen.line_height(_zigzag(drift=0.3)) == pytest.approx(base, rel=0.05)
-    assert unipen.line_height(_zigzag() * (3, 3, 1)) == pytest.approx(3 * base, rel=1e-9)
-
-
-def _handwriting_mm(seed=0, repeats=1):
-    """A loopy six-stroke 'line' in mm, sampled in time with a varying speed; each sample
-    repeated ``repeats`` times, as a tablet that reports stale positions does."""
-    rng = np.random.default_rng(seed)
-    strokes = []
-    x0 = 0.0
-    for k in range(6):
-        t = np.cumsum(rng.uniform(0.3, 1.7, 300)) * 0.06  # uneven speed along the stroke
-        xy = np.column_stack([x0 + 0.8 * t + 1.5 * np.sin(2.1 * t), 3.0 * np.cos(2.1 * t) + 0.5 * np.sin(0.7 * t)])
-        strokes.append(np.repeat(xy, repeats, axis=0))
-        x0 = xy[-1, 0] + 4.0
-    from corpora.unipen import _to_offsets
-    return _to_offsets(strokes)
-
-
-@pytest.mark.parametrize("method", ["time", "arc", "auto"])
-def test_normalise_reaches_the_target_height_and_spacing_and_keeps_stroke_ends(method):
-    mm = _handwriting_mm()
-    out = unipen.normalise(mm, resample_method=method)
-    validate(out)
-    assert out.dtype == np.float32
-    assert unipen.line_height(out) == pytest.approx(unipen.IAM_HEIGHT, rel=0.03)
-    # arc length: each stroke gets a whole number of equal steps, so the median moves in jumps
-    assert np.median(unipen.pen_down_offsets(out)) == pytest.approx(unipen.IAM_SPACING, rel=0.02 if method == "arc" else 0.005)
-    before, after = to_polylines(mm), to_polylines(out)
-    assert len(after) == len(before) == 6 and out[-1, 2] == 1
-    # stroke ends (relative to the line's first point, which both start from) only scale
-    ends_before = np.concatenate([np.array([a[0], a[-1]]) for a in before])[1:]
-    ends_after = np.concatenate([np.array([b[0], b[-1]]) for b in after])[1:]
-    scale = float((ends_before * ends_after).sum() / (ends_before ** 2).sum())
-    np.testing.assert_allclose(ends_after, ends_before * scale, atol=1e-3)
-    assert scale == pytest.approx(unipen.IAM_HEIGHT / unipen.line_height(mm), rel=0.1)
-    lengths = unipen.pen_down_offsets(out)
-    if method == "arc":  # every offset about the target, the last of each stroke shorter or longer
-        assert np.quantile(lengths, 0.9) < 1.1 * unipen.IAM_SPACING
-    else:  # time keeps the speed profile: a spread of offset lengths like IAM-OnDB's
-        assert lengths.std() / lengths.mean() > 0.2
-
-
-def test_auto_uses_arc_length_where_the_tablet_repeats_samples():
-    stale = _handwriting_mm(repeats=3)  # two thirds of the pen-down offsets are zero
-    assert unipen.repeat_fraction(stale) > unipen.REPEAT_LIMIT > unipen.repeat_fraction(_handwriting_mm())
-    np.testing.assert_array_equal(unipen.normalise(stale), unipen.normalise(stale, resample_method="arc"))
-    np.testing.assert_array_equal(unipen.normalise(_handwriting_mm()),
-                                  unipen.normalise(_handwriting_mm(), resample_method="time"))
-    with pytest.raises(ValueError, match="method"):
-        unipen.resample(stale, method="fast")
+def test_load_normalised_is_engine_hands_normalise_of_the_millimetres(tmp_path):
+    # a written file (not a copy of the data): two loopy strokes, 20 points per mm, y up
+    t = np.linspace(0, 12, 200)
+    strokes = [np.column_stack([x0 + 2 * t + 6 * np.sin(t), 8 * np.cos(t)]) for x0 in (0, 40)]
+    page = tmp_path / "data" / "8" / "set" / "w" / "p.dat"
+    page.parent.mkdir(parents=True)
+    blocks = "".join(".PEN_DOWN\n" + "".join(f"{x * 20:.0f} {y * 20:.0f}\n" for x, y in s) + ".PEN_UP\n"
+                     for s in strokes)
+    page.write_text(f".X_POINTS_PER_MM 20\n.Y_POINTS_PER_MM 20\n{blocks}.SEGMENT TEXT 0-1 OK \"loops\"\n")
+    (mm,) = unipen.load(tmp_path)
+    assert mm.text == "loops" and mm.set == "set" and len(mm.strokes) == 399
+    for args in ({}, {"resample_method": "arc"}):
+        (seg,) = unipen.load(tmp_path, normalised=True, **args)
+        np.testing.assert_array_equal(seg.strokes, hands.normalise(mm.strokes, **args))
+        assert seg.strokes.dtype == np.float32 and (seg.text, seg.set) == (mm.text, mm.set)
+    assert not np.array_equal(unipen.load(tmp_path, normalised=True, resample_method="arc")[0].strokes,
+                              unipen.load(tmp_path, normalised=True)[0].strokes)
 
 
 def _ks(a, b_sorted) -> float:
@@ -213,17 +160,17 @@ def test_real_unipen_lines_have_iam_like_offsets_after_normalisation(iam_dir):
     source = need_shared("data", "unipen") / unipen.DEFAULT_ARCHIVE.name
     val = iam.load_split(iam_dir / "lineStrokes-all.tar.xz", iam_dir / "splits" / "validation_set.txt",
                          cache_dir=corpora.CACHE, progress=False)
-    pool = np.sort(np.concatenate([unipen.pen_down_offsets(x) for x in val.lines]))
-    iam_ks = np.array([_ks(unipen.pen_down_offsets(x), pool) for x in val.lines])
+    pool = np.sort(np.concatenate([hands.pen_down_offsets(x) for x in val.lines]))
+    iam_ks = np.array([_ks(hands.pen_down_offsets(x), pool) for x in val.lines])
     bound, typical = np.quantile(iam_ks, 0.95), np.median(iam_ks)
     assert 0.2 < bound < 0.4 and 0.08 < typical < 0.2  # what the docstring says of IAM-OnDB
 
     timed, arc_sets = [], set()
     for seg in unipen.load(source):
-        out = unipen.normalise(seg.strokes)
-        lengths = unipen.pen_down_offsets(out)
-        assert np.median(lengths) == pytest.approx(unipen.IAM_SPACING, rel=0.02), seg.text
-        if unipen.repeat_fraction(seg.strokes) > unipen.REPEAT_LIMIT:
+        out = hands.normalise(seg.strokes)
+        lengths = hands.pen_down_offsets(out)
+        assert np.median(lengths) == pytest.approx(hands.IAM_SPACING, rel=0.02), seg.text
+        if hands.repeat_fraction(seg.strokes) > hands.REPEAT_LIMIT:
             arc_sets.add(seg.set)
         else:
             timed.append(_ks(lengths, pool))
