@@ -53,7 +53,8 @@ class Article:
 
 def load_article(folder: Path, known_figures: set[str], card: dict, claims: dict) -> Article:
     """Read ``folder/index.md`` and ``folder/bibliography.bib`` into an :class:`Article`, with the
-    model card's numbers and the cell claims (article/cell-claims.json) put into the prose."""
+    model card's numbers and the cell claims (article/cell-claims.json) put into the prose.
+    ``known_figures``: the names of the figure folders (``folder/figures/<name>/``, builder.figures)."""
     text = (folder / "index.md").read_text(encoding="utf-8")
     meta, body = split_front_matter(text)
     cites = Citations(load_bib(folder / "bibliography.bib"))
@@ -63,7 +64,9 @@ def load_article(folder: Path, known_figures: set[str], card: dict, claims: dict
         args = shlex.split(m.group("args"))
         kind, settings = args[0], dict(_setting(a) for a in args[1:])
         if kind not in known_figures:
-            raise ValueError(f"unknown figure {kind!r} in index.md (known: {', '.join(sorted(known_figures))})")
+            raise ValueError(f"index.md places the figure {kind!r}, which has no folder: add figures/{kind}/ "
+                             f"beside index.md (docs/design.md, Adding a figure); the figures there are "
+                             f"{', '.join(sorted(known_figures)) or 'none'}")
         fid = settings.pop("id", None) or f"fig-{kind}"
         if any(f.id == fid for f in figures):
             raise ValueError(f"figure id {fid!r} used twice: give the second one id=fig-{kind}-<suffix>")
