@@ -23,6 +23,10 @@ from .bib import Citations, load_bib
 
 SHORTCODE = re.compile(r"^::: *figure +(?P<args>[^\n]+)\n(?P<caption>.*?)\n:::[ \t]*$", re.M | re.S)
 APPENDIX = "<!-- appendix -->"
+# Front matter an article may leave out, and what the page then takes (it shows updates, a DOI and
+# the repository's link only where given)
+OPTIONAL_META = {"updated": "", "updates": [], "journal": "", "doi": "", "doi_label": "Identifier", "url": "",
+                 "repository": "", "license_text": ""}
 # [[cell:name]] → the cell id, [[r:name]] → its held-out r, [[unipen:name]] → its r on the UNIPEN
 # lines; [[miss:name]] → a near miss's held-out r
 CELL_REF = re.compile(r"\[\[(cell|r|unipen|miss):(\w+)\]\]")
@@ -137,7 +141,7 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     for key in ("title", "description", "authors", "published"):
         if key not in meta:
             raise ValueError(f"front matter lacks {key!r}")
-    return meta, body
+    return {**OPTIONAL_META, **meta}, body
 
 
 def _setting(arg: str):
