@@ -104,6 +104,8 @@ class Source(NamedTuple):
 def read_article(folder: Path = ARTICLE) -> Source:
     """The article in ``folder`` with its figure folders, each checked (builder.figures), and what its
     prose cites."""
+    if not (folder / "index.md").is_file():
+        raise ValueError(f"{folder} holds no index.md: an article folder holds index.md, bibliography.bib and figures/")
     found, card, claims = figures.discover(folder), json.loads(CARD.read_text()), read_claims(folder)
     return Source(load_article(folder, set(found), card, claims), found, card, claims)
 

@@ -57,7 +57,7 @@ class Article:
 
 def load_article(folder: Path, known_figures: set[str], card: dict, claims: dict) -> Article:
     """Read ``folder/index.md`` and ``folder/bibliography.bib`` into an :class:`Article`, with the
-    model card's numbers and the cell claims (article/cell-claims.json) put into the prose.
+    model card's numbers and the cell claims (its cell-claims.json) put into the prose.
     ``known_figures``: the names of the figure folders (``folder/figures/<name>/``, builder.figures)."""
     text = (folder / "index.md").read_text(encoding="utf-8")
     meta, body = split_front_matter(text)

@@ -45,11 +45,10 @@ class Folder:
 
 
 def discover(article: Path) -> dict[str, Folder]:
-    """Every figure folder under ``article/figures/``, by name, each checked to be complete."""
+    """Every figure folder under ``article/figures/``, by name, each checked to be complete (none
+    where the article has no figures/)."""
     root = article / "figures"
-    if not root.is_dir():
-        raise FigureError(f"{root} is missing: an article's figures live in folders there")
-    return {p.name: load(p) for p in sorted(root.iterdir()) if p.is_dir() and not p.name.startswith((".", "_"))}
+    return {p.name: load(p) for p in sorted(root.iterdir()) if p.is_dir()} if root.is_dir() else {}
 
 
 def load(path: Path) -> Folder:

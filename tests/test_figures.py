@@ -71,6 +71,11 @@ def test_a_shortcode_naming_no_folder_stops_the_build(article, tmp_path):
     assert "the figures there are hello" in message
 
 
+def test_an_article_folder_without_index_md_is_named(tmp_path):
+    message = build_error(tmp_path / "nowhere", tmp_path)
+    assert f"{tmp_path / 'nowhere'} holds no index.md" in message and "Traceback" not in message, message
+
+
 def test_a_setting_the_frame_needs_and_the_shortcode_lacks_is_named(article):
     source = build.read_article(article)
     fig = source.article.figures[0]
