@@ -6,7 +6,8 @@
     python build.py clean
 Options: --out DIR, --weights PATH (project or 2016 format), --pyodide DIR, --samples PATH,
 --base-url /repo-name/ (for a sub-path host such as GitHub Pages), --repository URL, --zip (also
-write site.zip into the output: the whole site to download, which the page links).
+write site.zip into the output: the whole site to download, which the page links), --article DIR
+(another article folder: its index.md, bibliography.bib and figures/, in the page of article/).
 """
 from __future__ import annotations
 
@@ -15,16 +16,17 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from builder import assets, frames, offline, render, samples  # noqa: E402
-from builder.article import load_article  # noqa: E402
+from builder import assets, figures, frames, offline, render, samples  # noqa: E402
+from builder.article import Article, load_article  # noqa: E402
 
 ARTICLE = ROOT / "article"
 CARD = ROOT / "weights" / "card.json"  # the default model's measured numbers, which the prose cites
-CLAIMS = ARTICLE / "cell-claims.json"  # which cells track what (python -m analysis.cells --write)
+CLAIMS = "cell-claims.json"  # in the article folder: which cells track what (python -m analysis.cells --write)
 
 
 def parse_args(argv=None):
@@ -39,6 +41,9 @@ def parse_args(argv=None):
                                                         "(default: the front matter's repository)")
     p.add_argument("--zip", action="store_true", help=f"also write {offline.ZIP}, a copy of the site to read offline, "
                                                        "into the output; the page links it")
+    p.add_argument("--article", default=str(ARTICLE), help="the article folder: index.md, bibliography.bib, "
+                   "figures/ (one folder per figure) and, if the prose cites cells, cell-claims.json (default: "
+                   "article/); the page around it (templates/, runtime/, style.css) is always article/'s")
     p.add_argument("--port", type=int, default=8000)
     return p.parse_args(argv)
 
@@ -46,12 +51,9 @@ def parse_args(argv=None):
 def build(args) -> Path:
     """load → precompute → render → copy assets → write. Returns the output folder."""
     t0 = time.time()
-    out = Path(args.out)
-    kinds = {p.name for p in (ARTICLE / "figures").iterdir() if p.is_dir()}
+    out, folder = Path(args.out), Path(args.article)
     print("loading article and model", flush=True)
-    card = json.loads(CARD.read_text())
-    claims = json.loads(CLAIMS.read_text()) if CLAIMS.exists() else {}
-    article = load_article(ARTICLE, kinds, card, claims)
+    article, found, card, claims = read_article(folder)
     if args.repository is not None:
         article.meta["repository"] = args.repository
     weights_bytes, model = assets.load_weights(args.weights)
@@ -61,24 +63,24 @@ def build(args) -> Path:
         human += samples.load_samples(Path(args.samples))
     print("precomputing static frames", flush=True)
     inputs = frames.Inputs(model, weights_bytes, card, claims.get("claims", {}), frames.generated_lines(model), human)
-    static, data_files = frames.precompute(model, article.figures, inputs)
+    static, data_files = frames.precompute(model, article.figures, found, inputs)
     print("gathering assets", flush=True)
     files = {"py/weights.bin": weights_bytes, **data_files}
     if human:
         files["data/samples.json"] = samples.samples_json(human)
-    files.update(assets.static_files(ARTICLE))
+    files.update(assets.static_files(found))
     files.update(assets.runtime_files(args.pyodide))
     print("rendering", flush=True)
     base = args.base_url.rstrip("/") + "/" if args.base_url else ""
     for fig in article.figures:
-        if fig.kind in frames.HUMAN_LINE_FIGURES:
+        if found[fig.kind].human_lines:
             fig.settings["human"] = bool(human)
     site = {"model": describe(model.meta), "human_licence": samples.published_licence()}
     config = page_config(offline.live_bytes(files))
 
     def page(base_url: str, zip_link: bool) -> bytes:
         info = {**site, "zip": offline.ZIP if zip_link else None}
-        return render.render_page(ARTICLE, article, static, base_url, info, config).encode()
+        return render.render_page(folder, article, static, base_url, info, config).encode()
 
     # the manifest and the service worker cover every file written so far (builder/offline.py)
     copy = offline.finish({**files, "index.html": page("", False)}) if args.zip else None
@@ -89,6 +91,27 @@ def build(args) -> Path:
     size = sum(len(v) for v in files.values())
     print(f"built {out} ({len(files)} files, {size / 1e6:.1f} MB) in {time.time() - t0:.1f} s", flush=True)
     return out
+
+
+class Source(NamedTuple):
+    article: Article
+    figures: dict  # the figure folders by name (builder.figures.discover)
+    card: dict  # the default model's card, whose numbers the prose cites
+    claims: dict  # the cell claims the prose cites ({} when the article folder has none)
+
+
+def read_article(folder: Path = ARTICLE) -> Source:
+    """The article in ``folder`` with its figure folders, each checked (builder.figures), and what its
+    prose cites."""
+    if not (folder / "index.md").is_file():
+        raise ValueError(f"{folder} holds no index.md: an article folder holds index.md, bibliography.bib and figures/")
+    found, card, claims = figures.discover(folder), json.loads(CARD.read_text()), read_claims(folder)
+    return Source(load_article(folder, set(found), card, claims), found, card, claims)
+
+
+def read_claims(folder: Path = ARTICLE) -> dict:
+    path = folder / CLAIMS
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
 def page_config(live_bytes: int) -> dict:

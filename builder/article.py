@@ -23,6 +23,10 @@ from .bib import Citations, load_bib
 
 SHORTCODE = re.compile(r"^::: *figure +(?P<args>[^\n]+)\n(?P<caption>.*?)\n:::[ \t]*$", re.M | re.S)
 APPENDIX = "<!-- appendix -->"
+# Front matter an article may leave out, and what the page then takes (it shows updates, a DOI and
+# the repository's link only where given)
+OPTIONAL_META = {"updated": "", "updates": [], "journal": "", "doi": "", "doi_label": "Identifier", "url": "",
+                 "repository": "", "license_text": ""}
 # [[cell:name]] → the cell id, [[r:name]] → its held-out r, [[unipen:name]] → its r on the UNIPEN
 # lines; [[miss:name]] → a near miss's held-out r
 CELL_REF = re.compile(r"\[\[(cell|r|unipen|miss):(\w+)\]\]")
@@ -53,7 +57,8 @@ class Article:
 
 def load_article(folder: Path, known_figures: set[str], card: dict, claims: dict) -> Article:
     """Read ``folder/index.md`` and ``folder/bibliography.bib`` into an :class:`Article`, with the
-    model card's numbers and the cell claims (article/cell-claims.json) put into the prose."""
+    model card's numbers and the cell claims (its cell-claims.json) put into the prose.
+    ``known_figures``: the names of the figure folders (``folder/figures/<name>/``, builder.figures)."""
     text = (folder / "index.md").read_text(encoding="utf-8")
     meta, body = split_front_matter(text)
     cites = Citations(load_bib(folder / "bibliography.bib"))
@@ -63,7 +68,9 @@ def load_article(folder: Path, known_figures: set[str], card: dict, claims: dict
         args = shlex.split(m.group("args"))
         kind, settings = args[0], dict(_setting(a) for a in args[1:])
         if kind not in known_figures:
-            raise ValueError(f"unknown figure {kind!r} in index.md (known: {', '.join(sorted(known_figures))})")
+            raise ValueError(f"index.md places the figure {kind!r}, which has no folder: add figures/{kind}/ "
+                             f"beside index.md (docs/design.md, Adding a figure); the figures there are "
+                             f"{', '.join(sorted(known_figures)) or 'none'}")
         fid = settings.pop("id", None) or f"fig-{kind}"
         if any(f.id == fid for f in figures):
             raise ValueError(f"figure id {fid!r} used twice: give the second one id=fig-{kind}-<suffix>")
@@ -134,7 +141,7 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     for key in ("title", "description", "authors", "published"):
         if key not in meta:
             raise ValueError(f"front matter lacks {key!r}")
-    return meta, body
+    return {**OPTIONAL_META, **meta}, body
 
 
 def _setting(arg: str):

@@ -20,6 +20,8 @@ from pathlib import Path
 import engine
 from corpora import CACHE
 
+from . import SHELL
+
 ROOT = Path(__file__).resolve().parent.parent
 PYODIDE_VERSION = "0.27.7"
 PYODIDE_FILES = ("pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
@@ -197,12 +199,21 @@ def engine_zip() -> bytes:
     return buf.getvalue()
 
 
-def static_files(article: Path) -> dict[str, bytes]:
-    """The article's CSS, the runtime JS and every figure's JS/CSS, at their site paths."""
+STATIC = (".js", ".css", ".svg", ".png", ".woff2")  # what the site serves of the shell and the figure folders
+
+
+def static_files(figures: dict) -> dict[str, bytes]:
+    """The page's CSS and runtime JS (builder.SHELL, its figures/ aside) and the JS, CSS and images
+    of every figure folder (``figures``: builder.figures.discover), at their site paths."""
     out = {}
-    for path in sorted(article.rglob("*")):
-        if path.is_file() and path.suffix in (".js", ".css", ".svg", ".png", ".woff2"):
-            out[path.relative_to(article).as_posix()] = path.read_bytes()
+    for path in sorted(SHELL.rglob("*")):
+        rel = path.relative_to(SHELL)
+        if path.is_file() and path.suffix in STATIC and rel.parts[0] != "figures":
+            out[rel.as_posix()] = path.read_bytes()
+    for name, folder in sorted(figures.items()):
+        for path in sorted(folder.path.rglob("*")):
+            if path.is_file() and path.suffix in STATIC:
+                out[f"figures/{name}/{path.relative_to(folder.path).as_posix()}"] = path.read_bytes()
     return out
 
 

@@ -1,4 +1,5 @@
-"""Jinja2: the article template with each figure's own template put in place of its shortcode."""
+"""Jinja2: the page's template (builder.SHELL) with each figure's own template (from the article's
+figures/) put in place of its shortcode."""
 from __future__ import annotations
 
 import json
@@ -6,13 +7,17 @@ from pathlib import Path
 
 import jinja2
 
+from . import SHELL
 from .article import Article
 from .offline import CSP
 
 
 def environment(article_dir: Path) -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(article_dir)), autoescape=True,
-                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    """``templates/…`` from the page's shell, ``figures/<name>/…`` from the article's figure folders."""
+    loader = jinja2.PrefixLoader({"templates": jinja2.FileSystemLoader(str(SHELL / "templates")),
+                                  "figures": jinja2.FileSystemLoader(str(article_dir / "figures"))})
+    return jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                              keep_trailing_newline=True)
 
 
 def render_page(article_dir: Path, article: Article, frames: dict, base_url: str, site_info: dict,

@@ -1,8 +1,10 @@
-"""Helpers several test files use: small random models and lines, IAM-OnDB-like XML, and readers of
-the 2016 article's data formats (only the tests read those; the engine reads the 2016 weights)."""
+"""Helpers several test files use: small random models and lines, IAM-OnDB-like XML, readers of
+the 2016 article's data formats (only the tests read those; the engine reads the 2016 weights), and
+the article's figures as the build finds them, from their folders."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -72,3 +74,32 @@ def make_corpus(folder: Path) -> Path:
     (folder / "train.txt").write_text("\n".join(names[:10] + bad) + "\n")
     (folder / "val.txt").write_text("\n".join(names[10:]) + "\n")
     return folder
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+class Placed(NamedTuple):
+    id: str  # the <figure>'s id in the page
+    kind: str  # its folder's name under article/figures/
+    live: bool  # its folder has the JS the page mounts
+
+
+def placed_figures(article: Path | None = None) -> list[Placed]:
+    """Every figure the article (default: article/) places, in reading order, as build.py finds it:
+    from the shortcodes and the figure folders. Tests that must cover every figure go over these."""
+    import build
+    source = build.read_article(article or build.ARTICLE)
+    return [Placed(f.id, f.kind, source.figures[f.kind].live) for f in source.article.figures]
+
+
+def live_figures(article: Path | None = None) -> list[str]:
+    """The ids of the placed figures the page mounts (those with JS)."""
+    return [f.id for f in placed_figures(article) if f.live]
+
+
+def figure_module(name: str):
+    """The frame.py of article/figures/<name>/, as the build loads it."""
+    import build
+    from builder import figures
+    return figures.load(build.ARTICLE / "figures" / name).module

@@ -43,7 +43,7 @@ def test_unknown_citation_and_figure_are_named(tmp_path):
     with pytest.raises(ValueError, match="@nope is not in bibliography.bib"):
         A.load_article(tmp_path, {"continue"}, {}, {})
     (tmp_path / "index.md").write_text(front + "::: figure nofig\ncap\n:::\n")
-    with pytest.raises(ValueError, match="unknown figure 'nofig'"):
+    with pytest.raises(ValueError, match="places the figure 'nofig', which has no folder"):
         A.load_article(tmp_path, {"continue"}, {}, {})
 
 
@@ -207,7 +207,9 @@ def test_static_heatmaps_are_palette_pngs_that_decode_to_their_levels():
 
 def test_curve_chart_labels_every_stretch_inside_the_chart():
     import re
-    from builder.frames import curve_chart
+
+    from tests.helpers import figure_module
+    curve_chart = figure_module("curve").curve_chart
     hp = {"batch": 4}
     phases = [{"device": "CPU, 1 threads", "epochs": [1, 2], "seconds": 600, "hyperparameters": hp},
               {"device": "NVIDIA H200", "epochs": [3, 60], "seconds": 180, "hyperparameters": hp},

@@ -15,6 +15,7 @@ THIRD_PARTY = {  # per layer: project packages and third-party modules it may im
     "analysis": {"analysis", "engine", "corpora", "numpy"},
     "builder": {"builder", "engine", "corpora", "numpy", "jinja2", "markdown", "yaml", "bibtexparser", "openTSNE"},
     "build": {"builder"},
+    "article": {"builder", "engine", "numpy"},  # the figures' frame.py
 }
 
 

@@ -86,12 +86,34 @@ def wait_frames(page, n: int) -> None:
                            arg=[f"__frames{next(_waits)}", n], polling="raf")
 
 
+# How many pixels of a canvas hold something (alpha > 0): what a figure has drawn there.
+INK = """(c) => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] > 0; return n; }"""
+
+
 def canvas_ink(page, selector: str) -> int:
-    """How many pixels of a canvas hold something (alpha > 0): what a figure has drawn there."""
-    return page.evaluate("""(selector) => {
-        const c = document.querySelector(selector);
-        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        let n = 0; for (let i = 3; i < d.length; i += 4) n += d[i] > 0; return n; }""", selector)
+    """How many pixels of the canvas ``selector`` holds ink on (INK)."""
+    return page.evaluate(f"(selector) => ({INK})(document.querySelector(selector))", selector)
+
+
+# What a live figure shows: whether it is live, the text of each writing pad's hint on show, the
+# ink on those pads' canvases, and the ink on each other canvas of its live part on show.
+SHOWN = f"""(id) => {{ const root = document.getElementById(id), ink = {INK};
+    const hints = [...root.querySelectorAll('.pad-hint')].filter((h) => h.checkVisibility());
+    const pads = hints.flatMap((h) => [...h.parentElement.querySelectorAll('canvas')]);
+    const others = [...root.querySelectorAll('.live canvas')].filter((c) => c.checkVisibility() && !pads.includes(c));
+    return {{ live: root.dataset.live === 'true', hints: hints.map((h) => h.textContent), pads: pads.map(ink),
+              drawn: others.map(ink) }}; }}"""
+
+
+def first_look(page, fid: str) -> dict:
+    """Scroll to the live figure ``fid`` and wait for its first look: live and, unless it waits for
+    the reader's pen (a pad's hint on show), ink on every canvas it shows (over 500 pixels each; a
+    figure with no canvas, such as the console before code runs, is then only live). Returns SHOWN."""
+    page.locator(f"#{fid}").scroll_into_view_if_needed()
+    page.wait_for_function(f"""(id) => {{ const s = ({SHOWN})(id);
+        return s.live && (s.hints.length > 0 || s.drawn.every((n) => n > 500)); }}""", arg=fid)
+    return page.evaluate(SHOWN, fid)
 
 
 # True once every figure canvas (the console's pictures aside) has the bitmap size of its CSS box:

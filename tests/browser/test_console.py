@@ -7,7 +7,7 @@ import pytest
 
 import build
 import engine
-from builder.frames import console_examples
+from tests.helpers import figure_module
 
 from .test_site import draw_word, fig
 
@@ -32,8 +32,8 @@ def test_examples_match_cpython(console, site_dir):
     rows = page.evaluate("""async () => (await import('./runtime/pad.js')).latestWriting.rows.map((r) => r.slice())""")
     mine = np.array(rows, dtype=np.float32).astype(np.float64)
     model = engine.load_model(site_dir / "py" / "weights.bin")
-    claims = json.loads(build.CLAIMS.read_text()).get("claims", {}) if build.CLAIMS.exists() else {}  # as build.py reads them
-    examples = {e["label"]: e["code"] for e in console_examples(claims)}
+    claims = build.read_claims().get("claims", {})  # as build.py reads them
+    examples = {e["label"]: e["code"] for e in figure_module("console").console_examples(claims)}
     for label in examples:
         page.locator("#fig-console button.example", has_text=label).click()
         page.wait_for_function("!document.querySelector('#fig-console button.run').disabled")

@@ -9,8 +9,9 @@ from typing import ClassVar
 
 from builder import offline
 from builder.serve import Handler, Server
+from tests.helpers import live_figures
 
-from .conftest import OFFLINE_CONTEXT, Served, record_errors
+from .conftest import OFFLINE_CONTEXT, Served, first_look, record_errors
 from .test_offline import KEPT, READY, console_run
 
 # Every securitypolicyviolation the page sees, and Chrome's own console reports of one.
@@ -25,6 +26,27 @@ def policy_messages(context) -> list[str]:
     return found
 
 
+# True once a number in the figure's data-* (what its JS counts for the tests) has risen past ``before``.
+ROSE = """([id, before]) => Object.entries(document.getElementById(id).dataset)
+    .some(([key, value]) => Number(value) > Number(before[key] ?? 0))"""
+
+
+def use(page, fid):
+    """Normal use of a live figure: its first look (conftest.first_look); its sample button and each
+    of its examples pressed, each time until a number in its data-* rises; a click in the middle of
+    each canvas it shows."""
+    first_look(page, fid)
+    presses = page.locator(f"#{fid} .live").locator("button.sample, button.example")
+    for i in range(presses.count()):
+        before = page.evaluate("(id) => ({ ...document.getElementById(id).dataset })", fid)
+        presses.nth(i).click()
+        page.wait_for_function(ROSE, arg=[fid, before])
+    for canvas in page.locator(f"#{fid} .live canvas").all():
+        if canvas.is_visible():
+            box = canvas.bounding_box()
+            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
 def test_no_violation_in_normal_use_of_every_figure(browser, site_url):
     context = browser.new_context(bypass_csp=False)  # service workers blocked: the policy comes from serve.py's header
     context.add_init_script(VIOLATIONS)
@@ -35,24 +57,8 @@ def test_no_violation_in_normal_use_of_every_figure(browser, site_url):
     assert page.get_attribute('meta[http-equiv="Content-Security-Policy"]', "content") == offline.CSP
     page.wait_for_function(READY)
 
-    page.locator("#fig-continue button.sample").click()
-    page.wait_for_function("() => Number(document.getElementById('fig-continue').dataset.predictions || 0) > 0")
-    page.locator("#fig-generate").scroll_into_view_if_needed()
-    page.wait_for_function("() => Number(document.getElementById('fig-generate').dataset.points || 0) > 50")
-    page.locator("#fig-paths").scroll_into_view_if_needed()
-    page.wait_for_function("() => Number(document.getElementById('fig-paths').dataset.pointsDone || 0) >= 3")
-    page.locator("#fig-cells").scroll_into_view_if_needed()
-    page.wait_for_function("() => document.querySelector('#fig-cells .readout').textContent.startsWith('Cell')")
-    box = page.locator("#fig-cells canvas.heat").bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.locator("#fig-cells-live").scroll_into_view_if_needed()
-    page.locator("#fig-cells-live button.sample").click()
-    page.wait_for_function("() => Number(document.getElementById('fig-cells-live').dataset.fed || 0) > 20")
-    page.locator("#fig-console").scroll_into_view_if_needed()
-    for i in range(page.locator("#fig-console button.example").count()):
-        runs = page.evaluate("() => Number(document.getElementById('fig-console').dataset.runs || 0)")
-        page.locator("#fig-console button.example").nth(i).click()
-        page.wait_for_function(f"() => Number(document.getElementById('fig-console').dataset.runs || 0) > {runs}")
+    for fid in live_figures():
+        use(page, fid)
     # the console's worker runs under the policy too (the header reached it): no eval there either
     assert "EvalError" in console_run(page, "import js\njs.eval('1 + 1')")
     # an inline script is refused, and its violation reaches the listener after any that normal use

@@ -1,25 +1,21 @@
-"""On first load, built without ../shared (as GitHub Pages builds it), every figure shows something
-drawn, except the two that wait for the reader's pen, which show their prompt instead."""
-from .conftest import canvas_ink
+"""On first load, built without ../shared (as GitHub Pages builds it), every figure the article
+places (found from the figure folders: tests/helpers.py) shows something: a static figure its
+picture; a live figure that waits for the reader's pen its "Write here" over an empty pad; any other
+live figure a drawing on every canvas it shows (conftest.first_look)."""
+from tests.helpers import placed_figures
 
-DRAWN = {  # figure → (canvas, the state to wait for)
-    "fig-generate": ("canvas.ink", "Number(el.dataset.points) >= 60"),
-    "fig-paths": ("canvas.branches", "Number(el.dataset.pointsDone) >= 5"),
-    "fig-paths-human": ("canvas.branches", "Number(el.dataset.pointsDone) >= 5"),
-    "fig-cells": ("canvas.heat", "el.dataset.step !== undefined"),
-}
-WAITING_FOR_THE_PEN = ("fig-continue", "fig-cells-live")
+from .conftest import first_look
 
 
 def test_every_figure_draws_or_prompts_on_first_load(live_page):
     page = live_page
-    for fid, (canvas, state) in DRAWN.items():
-        page.locator(f"#{fid}").scroll_into_view_if_needed()
-        page.wait_for_function(f"(() => {{ const el = document.getElementById('{fid}'); return {state}; }})()")
-        assert canvas_ink(page, f"#{fid} {canvas}") > 500, fid
-    for fid in WAITING_FOR_THE_PEN:
-        page.locator(f"#{fid}").scroll_into_view_if_needed()
-        hint = page.locator(f"#{fid} .pad-hint").first
-        assert hint.is_visible() and hint.inner_text() == "Write here", fid
-        assert canvas_ink(page, f"#{fid} canvas.write, #{fid} canvas.ink") == 0, fid
-    assert page.locator("#fig-curve svg polyline.curve").count() == 1
+    for fig in placed_figures():
+        if not fig.live:
+            picture = page.locator(f"#{fig.id} .frame.static svg")
+            assert picture.is_visible() and picture.locator("path, polyline, image").count() > 0, fig.id
+            continue
+        shown = first_look(page, fig.id)
+        if shown["hints"]:  # it waits for the pen
+            assert set(shown["hints"]) == {"Write here"} and shown["pads"] and not any(shown["pads"]), (fig.id, shown)
+        else:
+            assert all(n > 500 for n in shown["drawn"]), (fig.id, shown)

@@ -8,11 +8,13 @@ import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
+from tests import helpers
+
 from .conftest import Served, wait_frames
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 SAVE_DATA = "Object.defineProperty(Navigator.prototype, 'connection', { get: () => ({ saveData: true }) });"
-LIVE = ("fig-continue", "fig-generate", "fig-paths", "fig-paths-human", "fig-cells", "fig-cells-live", "fig-console")
+LIVE = helpers.live_figures()  # every placed figure the page mounts, found from the figure folders
 HEAVY = re.compile(r"/(pyodide|py|kernel|data)/|/runtime/worker\.js$|/sw\.js$")  # what only the live figures need
 
 

@@ -12,12 +12,13 @@ import pytest
 
 import build
 from builder import offline
+from tests.helpers import live_figures
 
 from .conftest import HANG_MS, OFFLINE_CONTEXT, Served, canvas_ink, record_errors, screenshot
 
 READY = "() => document.documentElement.dataset.model === 'ready'"
 KEPT = "() => document.documentElement.dataset.offline === 'ready'"
-LIVE = ("fig-continue", "fig-generate", "fig-paths", "fig-cells", "fig-cells-live", "fig-console")
+LIVE = live_figures()  # every placed figure the page mounts, found from the figure folders
 
 
 def build_hash(folder) -> str:

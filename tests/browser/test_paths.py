@@ -12,7 +12,7 @@ def test_paths_draw_on_the_default_sample(live_page):
 
 def test_human_paths_open_on_a_published_human_line(live_page):
     """Built without ../shared (as GitHub Pages builds it): the second paths figure opens on a
-    UNIPEN line and draws its paths; its picker and the heatmap's list the human lines."""
+    UNIPEN line and draws its paths; every figure's sample picker lists the human lines."""
     page = live_page
     root = "#fig-paths-human"
     page.locator(root).scroll_into_view_if_needed()
@@ -20,9 +20,11 @@ def test_human_paths_open_on_a_published_human_line(live_page):
     assert chosen.startswith("Human line 1 (UNIPEN)"), chosen
     page.wait_for_function("Number(document.getElementById('fig-paths-human').dataset.pointsDone) >= 5")
     assert canvas_ink(page, f"{root} canvas.line") > 300 and canvas_ink(page, f"{root} canvas.branches") > 500
-    for figure in ("fig-paths-human", "fig-paths", "fig-cells"):
-        labels = page.locator(f"#{figure} select.sample option").all_inner_texts()
-        assert sum("(UNIPEN)" in label for label in labels) >= 10, (figure, labels)
+    pickers = page.locator("figure select.sample").all()  # every figure's sample picker
+    assert pickers
+    for picker in pickers:
+        labels = picker.locator("option").all_inner_texts()
+        assert sum("(UNIPEN)" in label for label in labels) >= 10, labels
 
 
 def test_paths_on_your_writing(live_page):

@@ -7,6 +7,7 @@ import pytest
 
 import engine
 from builder.frames import PX_PER_UNIT
+from tests.helpers import placed_figures
 
 from bench.common import HUGE_DRAWING
 
@@ -110,7 +111,9 @@ def test_reads_without_javascript(browser, site_url, site_dir):
     page = context.new_page()
     page.goto(site_url)
     assert "Writing together" in page.inner_text("main")
-    for fid in ("fig-continue", "fig-generate"):
+    for fig in placed_figures():  # every figure shows its static frame
+        assert page.locator(f"#{fig.id} .frame.static svg").is_visible(), fig.id
+    for fid in ("fig-continue", "fig-generate"):  # whose frames are lines of handwriting
         paths = page.locator(f"#{fid} .frame.static svg path")
         assert paths.count() >= 1
         d = " ".join(paths.nth(i).get_attribute("d") for i in range(paths.count()))
