@@ -26,25 +26,25 @@ def load_model(source=None, dtype=np.float32) -> Model:
 
     ``None`` loads the default model in ``weights/``. ``dtype``: float32 (fast) or float64.
     """
-    if source is None:
-        if not DEFAULT_WEIGHTS.exists():
-            raise FileNotFoundError(f"no default weights at {DEFAULT_WEIGHTS}; train them with: {TRAIN_HINT}")
-        source = DEFAULT_WEIGHTS
-    if not isinstance(source, (bytes, bytearray, memoryview, str, os.PathLike)):
-        raise TypeError(f"load_model: expected a path or bytes, got {type(source).__name__}")
-    return Model(weights_.load(source), dtype=dtype)
+    return Model(weights_.load(_source(source, DEFAULT_WEIGHTS, TRAIN_HINT)), dtype=dtype)
 
 
 def load_synthesis(source=None, dtype=np.float32) -> synthesis_.Synthesis:
     """The synthesis model (Graves 2013, §5) from a weights path or the file's bytes; ``None``
     loads ``weights/synthesis.hwlstm``. ``.alphabet`` lists the characters it knows."""
+    return synthesis_.load(_source(source, DEFAULT_SYNTHESIS, SYNTHESIS_HINT), dtype=dtype)
+
+
+def _source(source, default: Path, hint: str):
+    """``source``, or the default weights file when None (FileNotFoundError saying how to train
+    it when it is missing); TypeError for anything but a path or bytes."""
     if source is None:
-        if not DEFAULT_SYNTHESIS.exists():
-            raise FileNotFoundError(f"no synthesis weights at {DEFAULT_SYNTHESIS}; train them with: {SYNTHESIS_HINT}")
-        source = DEFAULT_SYNTHESIS
+        if not default.exists():
+            raise FileNotFoundError(f"no weights at {default}; train them with: {hint}")
+        return default
     if not isinstance(source, (bytes, bytearray, memoryview, str, os.PathLike)):
-        raise TypeError(f"load_synthesis: expected a path or bytes, got {type(source).__name__}")
-    return synthesis_.load(source, dtype=dtype)
+        raise TypeError(f"expected a weights path or bytes, got {type(source).__name__}")
+    return source
 
 
 def write(synth: synthesis_.Synthesis, text: str, bias: float = 1.0, seed=None, style=None):

@@ -117,8 +117,7 @@ class Synthesis:
 def load(source, dtype=np.float32) -> Synthesis:
     """A synthesis model from a weights path or the file's bytes; ValueError if the file is not
     one, or its tensors do not fit together."""
-    data = source if isinstance(source, (bytes, bytearray, memoryview)) else weights_._read(source)
-    data = bytes(data)
+    data = weights_.read_source(source)
     meta, _ = weights_.read_container(data, ())
     if meta.get("kind") != KIND:
         raise ValueError(f"weights: not a synthesis model (meta.kind is {meta.get('kind')!r}, expected {KIND!r})")
@@ -146,14 +145,7 @@ def check(meta: dict, tensors: dict) -> None:
     for layer in range(1, layers + 1):
         inputs = 3 + A + H if layer == 1 else 3 + H + A + H
         expect[f"layer{layer}.W"], expect[f"layer{layer}.b"] = (inputs, 4 * H), (4 * H,)
-    for name, shape in expect.items():
-        arr = tensors[name]
-        if arr.shape != shape:
-            raise ValueError(f"weights: tensor {name} has shape {arr.shape}, expected {shape}")
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"weights: tensor {name} holds non-finite values")
-    if n_out < 7 or (n_out - 1) % 6:
-        raise ValueError(f"weights: output width {n_out} is not 1 + 6 × mixtures")
+    weights_.check_tensors(expect, tensors)
 
 
 def dumps(meta: dict, tensors: dict, encoding: str = "q8") -> bytes:

@@ -61,15 +61,8 @@ class Weights:
             raise ValueError(f"weights: tensor W has shape {self.W.shape}, expected (3 + H, 4H)")
         H = self.hidden
         n_out = self.W_out.shape[1] if self.W_out.ndim == 2 else -1
-        expect = {"W_out": (H, n_out), "b_out": (n_out,), "W": (3 + H, 4 * H), "b": (4 * H,)}
-        for name, shape in expect.items():
-            arr = getattr(self, name)
-            if arr.shape != shape:
-                raise ValueError(f"weights: tensor {name} has shape {arr.shape}, expected {shape}")
-            if not np.all(np.isfinite(arr)):
-                raise ValueError(f"weights: tensor {name} holds non-finite values")
-        if n_out < 7 or (n_out - 1) % 6:
-            raise ValueError(f"weights: output width {n_out} is not 1 + 6 × mixtures")
+        check_tensors({"W_out": (H, n_out), "b_out": (n_out,), "W": (3 + H, 4 * H), "b": (4 * H,)},
+                      {name: getattr(self, name) for name in ("W_out", "b_out", "W", "b")})
         meta = self.meta
         if meta["gate_order"] != GATE_ORDER:
             raise ValueError(f"weights: meta.gate_order {meta['gate_order']!r} unsupported, expected {GATE_ORDER!r}")
@@ -81,11 +74,34 @@ class Weights:
         return self
 
 
+def check_tensors(expect: dict, tensors: dict) -> None:
+    """ValueError naming the first tensor whose shape is not ``expect[name]`` or that holds a
+    non-finite value, or an output width (``W_out``'s columns) that is not 1 + 6 × mixtures."""
+    for name, shape in expect.items():
+        arr = tensors[name]
+        if arr.shape != shape:
+            raise ValueError(f"weights: tensor {name} has shape {arr.shape}, expected {shape}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"weights: tensor {name} holds non-finite values")
+    n_out = expect["W_out"][1]
+    if n_out < 7 or (n_out - 1) % 6:
+        raise ValueError(f"weights: output width {n_out} is not 1 + 6 × mixtures")
+
+
+def read_source(source) -> bytes:
+    """A weights path or the file's bytes → the bytes; TypeError for anything else, ValueError
+    for a file that cannot be read."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source)
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(f"weights: expected a path or bytes, got {type(source).__name__}")
+    return _read(source)
+
+
 def load(source) -> Weights:
     """A path or the file's bytes, in either format (auto-detected) → checked :class:`Weights`
     (the one check a loaded model gets: :class:`engine.model.Model` trusts what it is given)."""
-    data = source if isinstance(source, (bytes, bytearray, memoryview)) else _read(source)
-    data = bytes(data)
+    data = read_source(source)
     if data.startswith(MAGIC):
         return _load_project(data).check()
     if data.lstrip()[:1] == b"[":

@@ -238,3 +238,44 @@ def test_tiny_synthesis_run_learns_resumes_mid_epoch_and_exports(corpus, tmp_pat
     assert synth.hidden == 16 and synth.alphabet == meta["model"]["alphabet"]
     strokes, window = engine.write(synth, "line 3", bias=1.0, seed=0)
     assert len(strokes) and window.shape == (len(strokes), 7)
+
+
+@pytest.mark.parametrize("mode", ["unconditional", "synthesis"])
+def test_device_script_trains_each_model_from_a_pack(corpus, tmp_path, mode):
+    """training/device.sh end to end on tiny data, in a scratch copy of the layout it expects
+    (the repository's packages, .data/ with a pack, the starting checkpoint), CPU only."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    work = tmp_path / "repo"
+    (work / "training").mkdir(parents=True)
+    for f in (root / "training").glob("*.py"):
+        shutil.copy(f, work / "training" / f.name)
+    shutil.copy(root / "training" / "device.sh", work / "training" / "device.sh")
+    for pkg in ("engine", "corpora"):
+        (work / pkg).symlink_to(root / pkg)
+    (work / ".data").mkdir()
+    iam.pack(corpus, [corpus / "train.txt", corpus / "val.txt"], work / ".data" / "iam.npz", progress=False, texts=corpus)
+    for split in ("train", "val"):
+        shutil.copy(corpus / f"{split}.txt", work / ".data" / ("training_set.txt" if split == "train" else "validation_set.txt"))
+    tiny = "--batch 2 --window 20 --hidden 8 --mixtures 2"
+    if mode == "unconditional":  # it resumes from a committed checkpoint: make a tiny one
+        train.main(["--data", str(corpus), "--train-split", str(corpus / "train.txt"), "--val-split", str(corpus / "val.txt"),
+                    "--run-dir", str(tmp_path / "r"), "--compact", str(work / "training" / "checkpoint.pt"),
+                    "--epochs", "1", *tiny.split(), "--quiet"])
+        args = ["0.05", tiny]
+    else:
+        args = ["synthesis", "0.05", tiny + " --window-k 2"]
+    env = {**os.environ, "OUT_DIR": str(tmp_path / "out"), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+           "PYTHONPATH": str(work)}
+    res = subprocess.run(["bash", "training/device.sh", *args], cwd=work, env=env, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    name = "checkpoint" if mode == "unconditional" else "synthesis"
+    out = checkpoints.read_compact(tmp_path / "out" / f"{name}-1.pt")
+    assert out["meta"]["phases"], out["meta"].keys()
+    assert (tmp_path / "out" / "logs.tar").stat().st_size > 0
+    if mode == "unconditional":
+        assert "refit" in res.stdout

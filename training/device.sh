@@ -26,58 +26,31 @@
 # Output, in $OUT_DIR (default: $OUT when set, else runs-out/):
 #   checkpoint-N.pt  per configuration N = 1, 2, …: its best validation epoch (or the starting
 #                    checkpoint unchanged if it never beat it), then its output layer refit;
-#   logs.tar         train-N.log (training and refit output) and curve-N.json per configuration.
+#   logs.tar         checkpoint-N.log (training and refit output) and checkpoint-curve-N.json per
+#                    configuration (synthesis-N.log, synthesis-curve-N.json for the synthesis model).
 # To adopt one: copy it to training/checkpoint.pt, then `python -m training.export --evaluate`
 # and `python -m training.card` (see training/README.md).
 set -euo pipefail
+# Which model: the unconditional one (training.train, then a refit of each result's output layer)
+# or, with "synthesis" first, the synthesis model (training.train_synthesis: each configuration
+# resumes from training/synthesis-checkpoint.pt when it exists, else starts fresh, and writes its
+# latest checkpoint as $OUT_DIR/synthesis-N.pt; no refit; the pack must carry the texts, as
+# python -m corpora.iam pack does by default; to adopt one, copy it to
+# training/synthesis-checkpoint.pt and run python -m training.export_synthesis).
+MODULE=training.train START=training/checkpoint.pt NAME=checkpoint EXTRA="--eval-every 4" DEFAULT="--batch 128 --lr 2e-3"
 if [ "${1:-}" = synthesis ]; then
-  # The synthesis model (training/train_synthesis.py): each configuration resumes from
-  # training/synthesis-checkpoint.pt when it exists (else starts fresh) and writes its latest
-  # checkpoint as $OUT_DIR/synthesis-N.pt; no refit. The pack must carry the texts
-  # (python -m corpora.iam pack does by default). To adopt one, copy it to
-  # training/synthesis-checkpoint.pt and run python -m training.export_synthesis.
   shift
-  MINUTES=${1:-8}
-  shift || true
-  [ $# -gt 0 ] || set -- "--batch 64 --lr 1e-3"
-  OUT_DIR=${OUT_DIR:-${OUT:-runs-out}}
-  mkdir -p "$OUT_DIR"
-  for f in .data/iam.npz .data/training_set.txt .data/validation_set.txt; do
-    [ -f "$f" ] || { echo "missing $f (run from the repository root; see the comments at the top)" >&2; exit 2; }
-  done
-  nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
-  LOGS=$(mktemp -d)
-  THREADS=$(( $(nproc) / $# > 1 ? $(nproc) / $# : 1 ))
-  n=0
-  pids=()
-  for config in "$@"; do
-    n=$((n + 1))
-    RUN=$(mktemp -d)
-    RESUME=""
-    if [ -f training/synthesis-checkpoint.pt ]; then cp training/synthesis-checkpoint.pt "$OUT_DIR/synthesis-$n.pt"; RESUME=--resume; fi
-    echo "[$n] $config" | tee "$LOGS/synthesis-$n.log"
-    # shellcheck disable=SC2086  # each configuration is a list of options
-    (PYTHONUNBUFFERED=1 python3 -m training.train_synthesis $RESUME --quiet --time-schedule --epochs 100000 \
-      --data .data/iam.npz --texts .data/iam.npz --train-split .data/training_set.txt \
-      --val-split .data/validation_set.txt --max-minutes "$MINUTES" --threads "$THREADS" $config \
-      --run-dir "$RUN" --compact "$OUT_DIR/synthesis-$n.pt" 2>&1 | sed -u "s/^/[$n] /" | tee -a "$LOGS/synthesis-$n.log" \
-      && rc=0 || rc=$?
-     cp "$RUN/curve.json" "$LOGS/synthesis-curve-$n.json" || true
-     exit $rc) &
-    pids+=($!)
-  done
-  status=0
-  for pid in "${pids[@]}"; do wait "$pid" || status=$?; done
-  tar -cf "$OUT_DIR/logs.tar" -C "$LOGS" .
-  echo "results in $OUT_DIR/"
-  exit $status
+  MODULE=training.train_synthesis START=training/synthesis-checkpoint.pt NAME=synthesis
+  EXTRA="--texts .data/iam.npz" DEFAULT="--batch 64 --lr 1e-3"
 fi
 MINUTES=${1:-8}
 shift || true
-[ $# -gt 0 ] || set -- "--batch 128 --lr 2e-3"
+[ $# -gt 0 ] || set -- "$DEFAULT"
 OUT_DIR=${OUT_DIR:-${OUT:-runs-out}}
 mkdir -p "$OUT_DIR"
-for f in .data/iam.npz .data/training_set.txt .data/validation_set.txt training/checkpoint.pt; do
+need=(.data/iam.npz .data/training_set.txt .data/validation_set.txt)
+[ "$MODULE" = training.train ] && need+=("$START")
+for f in "${need[@]}"; do
   [ -f "$f" ] || { echo "missing $f (run from the repository root; see the comments at the top)" >&2; exit 2; }
 done
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
@@ -88,27 +61,30 @@ pids=()
 for config in "$@"; do
   n=$((n + 1))
   RUN=$(mktemp -d)  # fresh each call: a reused machine keeps /tmp, and --resume would pick up the last run
-  cp training/checkpoint.pt "$OUT_DIR/checkpoint-$n.pt"
-  echo "[$n] $config" | tee "$LOGS/train-$n.log"
+  RESUME=""
+  if [ -f "$START" ]; then cp "$START" "$OUT_DIR/$NAME-$n.pt"; RESUME=--resume; fi
+  echo "[$n] $config" | tee "$LOGS/$NAME-$n.log"
   # shellcheck disable=SC2086  # each configuration is a list of options
-  (PYTHONUNBUFFERED=1 python3 -m training.train --resume --quiet --time-schedule --epochs 100000 \
+  (PYTHONUNBUFFERED=1 python3 -m "$MODULE" $RESUME --quiet --time-schedule --epochs 100000 \
     --data .data/iam.npz --train-split .data/training_set.txt --val-split .data/validation_set.txt \
-    --max-minutes "$MINUTES" --eval-every 4 --threads "$THREADS" $config \
-    --run-dir "$RUN" --compact "$OUT_DIR/checkpoint-$n.pt" 2>&1 | sed -u "s/^/[$n] /" | tee -a "$LOGS/train-$n.log" \
+    --max-minutes "$MINUTES" --threads "$THREADS" $EXTRA $config \
+    --run-dir "$RUN" --compact "$OUT_DIR/$NAME-$n.pt" 2>&1 | sed -u "s/^/[$n] /" | tee -a "$LOGS/$NAME-$n.log" \
     && rc=0 || rc=$?
-   cp "$RUN/curve.json" "$LOGS/curve-$n.json" || true
+   cp "$RUN/curve.json" "$LOGS/$NAME-curve-$n.json" || true
    exit $rc) &
   pids+=($!)
 done
 status=0
 for pid in "${pids[@]}"; do wait "$pid" || status=$?; done
-# Then each result's output layer is refit to its cells' exact outputs, one after another
-# (~6.7 GB of memory each; CUDA when present, ~6 min on 2 CPU threads).
-for i in $(seq 1 "$n"); do
-  (PYTHONUNBUFFERED=1 python3 -m training.refit --quiet --checkpoint "$OUT_DIR/checkpoint-$i.pt" --threads "$(nproc)" \
-    --data .data/iam.npz --train-split .data/training_set.txt --val-split .data/validation_set.txt \
-    2>&1 | sed -u "s/^/[$i refit] /" | tee -a "$LOGS/train-$i.log") || status=$?
-done
+# Then each unconditional result's output layer is refit to its cells' exact outputs, one after
+# another (~6.7 GB of memory each; CUDA when present, ~6 min on 2 CPU threads).
+if [ "$MODULE" = training.train ]; then
+  for i in $(seq 1 "$n"); do
+    (PYTHONUNBUFFERED=1 python3 -m training.refit --quiet --checkpoint "$OUT_DIR/checkpoint-$i.pt" --threads "$(nproc)" \
+      --data .data/iam.npz --train-split .data/training_set.txt --val-split .data/validation_set.txt \
+      2>&1 | sed -u "s/^/[$i refit] /" | tee -a "$LOGS/checkpoint-$i.log") || status=$?
+  done
+fi
 tar -cf "$OUT_DIR/logs.tar" -C "$LOGS" .
 echo "results in $OUT_DIR/"
 exit $status

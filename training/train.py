@@ -119,9 +119,18 @@ def pad(lines: list[np.ndarray]):
 def run_batch(model, lines, window, device, opt=None, clip=0.0):
     """Feed lines in windows with the state carried; train if ``opt``. → (sum log p, points)."""
     inp, tgt, mask = (t.to(device) for t in pad(lines))
+    return run_windows(lambda x, state: model(x, state)[:2], model, inp, tgt, mask, window, opt, clip,
+                       lambda state: tuple(t.detach() for t in state))
+
+
+def run_windows(forward, model, inp, tgt, mask, window, opt=None, clip=0.0, detach=None):
+    """The loop both models train and score with: ``forward(x, state) → (y, state)`` over windows
+    of ``window`` points with the state carried; if ``opt``, one optimizer step per window
+    (gradient-norm clipping; a rare non-finite gradient skips the update, never poisons Adam) and
+    the state's history cut by ``detach``. → (sum of log p over the masked points, their count)."""
     state, total, count = None, 0.0, 0.0
     for s in range(0, inp.shape[1], window):
-        y, state, _ = model(inp[:, s:s + window], state)
+        y, state = forward(inp[:, s:s + window], state)
         lp = log_density(y, tgt[:, s:s + window])
         m = mask[:, s:s + window]
         n = m.sum()
@@ -130,22 +139,25 @@ def run_batch(model, lines, window, device, opt=None, clip=0.0):
             opt.zero_grad(set_to_none=True)
             loss.backward()
             norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip or float("inf"))
-            if torch.isfinite(norm):  # a rare non-finite gradient skips the update, never poisons Adam
+            if torch.isfinite(norm):
                 opt.step()
-            state = tuple(t.detach() for t in state)
+            state = detach(state)
         total += float((lp.detach() * m).sum())
         count += float(n)
     return total, count
 
 
 @torch.no_grad()
-def evaluate(model, ds: Dataset, device, batch=64) -> float:
-    """Mean NLL in nats per predicted point over the lines (zero start, first point input only)."""
+def evaluate(model, ds: Dataset, device, batch=64, run=None) -> float:
+    """Mean NLL in nats per predicted point over the lines (zero start, first point input only),
+    shortest lines batched together; ``run(model, indices, device) → (sum log p, points)``
+    scores a batch (default: the unconditional model on ``ds.lines``)."""
+    run = run or (lambda m, idx, dev: run_batch(m, [ds.lines[j] for j in idx], 10 ** 9, dev))
     model.eval()
     order = sorted(range(len(ds.lines)), key=lambda j: len(ds.lines[j]))
     total = count = 0.0
     for i in range(0, len(order), batch):
-        t, n = run_batch(model, [ds.lines[j] for j in order[i:i + batch]], 10 ** 9, device)
+        t, n = run(model, order[i:i + batch], device)
         total, count = total + t, count + n
     model.train()
     return -total / count

@@ -29,8 +29,9 @@ from corpora import CACHE
 from corpora.iam import DEFAULT_ARCHIVE, DEFAULT_TEXTS, Dataset, load_split, load_texts, split_file
 
 from .checkpoints import ROOT, device_name, read_compact, write_compact
-from .synthesis import SynthesisModel, detach, encode, log_density
-from .train import batches, lr_at, pad
+from .synthesis import SynthesisModel, detach, encode
+from .train import batches, lr_at, pad, run_windows
+from .train import evaluate as train_evaluate
 
 COMPACT = ROOT / "training" / "synthesis-checkpoint.pt"
 HYPER = ("hidden", "layers", "window_k", "mixtures", "batch", "window", "lr", "min_lr", "warmup", "clip",
@@ -115,38 +116,15 @@ def text_batch(ds: TextLines, idx, device):
 
 
 def run_batch(model, ds: TextLines, idx, window, device, opt=None, clip=0.0):
-    """Feed lines in windows with the state carried; train if ``opt``. → (sum log p, points)."""
+    """Feed lines in windows with the whole state carried; train if ``opt``. → (sum log p, points)."""
     inp, tgt, mask = (t.to(device) for t in pad([ds.lines[j] for j in idx]))
     onehot = model.one_hot(*text_batch(ds, idx, device))
-    state, total, count = None, 0.0, 0.0
-    for s in range(0, inp.shape[1], window):
-        y, state, _ = model(inp[:, s:s + window], onehot, state)
-        lp = log_density(y, tgt[:, s:s + window])
-        m = mask[:, s:s + window]
-        n = m.sum()
-        if opt is not None:
-            opt.zero_grad(set_to_none=True)
-            (-(lp * m).sum() / n).backward()
-            norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip or float("inf"))
-            if torch.isfinite(norm):  # a rare non-finite gradient skips the update
-                opt.step()
-            state = detach(state)
-        total += float((lp.detach() * m).sum())
-        count += float(n)
-    return total, count
+    return run_windows(lambda x, state: model(x, onehot, state)[:2], model, inp, tgt, mask, window, opt, clip, detach)
 
 
-@torch.no_grad()
 def evaluate(model, ds: TextLines, device, batch=64) -> float:
     """Mean NLL, nats per predicted point, given each line's text (zero start)."""
-    model.eval()
-    order = sorted(range(len(ds.lines)), key=lambda j: len(ds.lines[j]))
-    total = count = 0.0
-    for i in range(0, len(order), batch):
-        t, n = run_batch(model, ds, order[i:i + batch], 10 ** 9, device)
-        total, count = total + t, count + n
-    model.train()
-    return -total / count
+    return train_evaluate(model, ds, device, batch, run=lambda m, idx, dev: run_batch(m, ds, idx, 10 ** 9, dev))
 
 
 def build_model(meta: dict, device):
