@@ -43,3 +43,21 @@ def test_the_articles_comparison_with_the_2016_model_holds(iam_dir, reference_di
     assert a["pen moving"]["nll"] < b["pen moving"]["nll"] and b["pen resting"]["nll"] < a["pen resting"]["nll"]
     deq_ours, deq_old = (evaluate_weights(w, *args, dequantize=True, **kw)[0] for w in (WEIGHTS, old))
     assert deq_ours < deq_old
+
+
+def test_synthesis_record_describes_the_committed_weights(iam_dir):
+    """weights/synthesis.json's quick subset, re-measured on weights/synthesis.hwlstm: NLL on the
+    first 60 validation lines given their texts, and the ending faults of 20 texts."""
+    import argparse
+
+    import numpy as np
+    from training import evaluate_synthesis as E
+    record = json.loads(E.RECORD.read_text())
+    check = record["measured"]["check"]
+    a = argparse.Namespace(data=str(iam_dir / "lineStrokes-all.tar.xz"), texts=str(iam_dir / "ascii-all.tar.xz"),
+                           val_split=str(iam_dir / "splits" / "validation_set.txt"))
+    synth = engine.load_synthesis(dtype=np.float64)
+    got = E.measure_check(synth, E.validation(a), check["hold"])
+    assert got["nll"] == pytest.approx(check["nll"], abs=1e-4)
+    assert got["faults_per_text"] == check["faults_per_text"]
+    assert engine.DEFAULT_SYNTHESIS.stat().st_size <= 2_500_000  # the issue's bound on int8 weights

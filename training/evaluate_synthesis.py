@@ -7,6 +7,8 @@ exported int8 weights, so what is measured is what ships). Writes ``weights/synt
     python -m training.evaluate_synthesis --weights PATH --record ''   # print only
 
 Measures (lines whose text holds '#' are left out of all of them):
+- ``check``: a small subset (``measure_check``) that tests/test_default_weights.py re-measures, so
+  the record always describes the committed weights.
 - ``text``: NLL given each line's own text against given another validation line's text of similar
   length (lines sorted by text length, each paired with a neighbour); the unconditional default
   model's NLL on the same lines beside them.
@@ -101,6 +103,24 @@ def ending_texts(val, n: int = ENDING_TEXTS) -> list[str]:
         if 50 < len(joined) <= 64:
             picked.append(joined)
     return picked
+
+
+CHECK_LINES, CHECK_TEXTS, CHECK_BIAS = 60, 20, 1.0
+
+
+def measure_check(synth, val, hold: float) -> dict:
+    """A quick subset a test re-measures against the record, so the record cannot drift from the
+    weights: NLL given the text on the first CHECK_LINES validation lines, and the ending faults
+    of the first CHECK_TEXTS ending texts at CHECK_BIAS (``hold``: the most points a character
+    may hold the window)."""
+    lines = val[:CHECK_LINES]
+    nll = _mean_nll(S.lines_log_densities(synth, [x for _, x, _ in lines], [t for _, _, t in lines]))
+    faults = []
+    for i, text in enumerate(ending_texts(val)[:CHECK_TEXTS]):
+        strokes, window = S.write(synth, text, bias=CHECK_BIAS, seed=i)
+        faults.append(len(ending_faults(text, window, len(strokes), S.POINTS_PER_CHAR * len(text), hold)))
+    return {"nll_lines": len(lines), "nll": round(nll, 6), "ending_texts": CHECK_TEXTS, "bias": CHECK_BIAS,
+            "hold": hold, "faults_per_text": faults}
 
 
 def ending_faults(text: str, window: np.ndarray, points: int, budget: int, hold: float) -> list[str]:
@@ -225,7 +245,8 @@ def main(argv=None) -> dict:
     p.add_argument("--train-split", default=str(split_file("training")))
     p.add_argument("--val-split", default=str(split_file("validation")))
     p.add_argument("--writers", default=str(DEFAULT_DATA / "writers.json"))
-    p.add_argument("--only", nargs="+", choices=["text", "endings", "priming", "ocr"], default=["text", "endings", "priming", "ocr"])
+    p.add_argument("--only", nargs="+", choices=["check", "text", "endings", "priming", "ocr"],
+                   default=["check", "text", "endings", "priming", "ocr"])
     p.add_argument("--pages", default=str(Path(tempfile.gettempdir()) / "synthesis-ocr"), help="rendered OCR pages (never commit)")
     p.add_argument("--record", default=str(RECORD), help="the JSON record to update ('' = print only)")
     a = p.parse_args(argv)
@@ -235,7 +256,9 @@ def main(argv=None) -> dict:
     for name in a.only:
         t0 = time.time()
         print(f"{name} …", flush=True)
-        if name == "text":
+        if name == "check":
+            measured[name] = measure_check(synth, val, round(HOLD_FACTOR * points_per_char(a), 1))
+        elif name == "text":
             measured[name] = measure_text(synth, val)
         elif name == "endings":
             measured[name] = measure_endings(synth, val, points_per_char(a))
