@@ -90,8 +90,7 @@ async function respond(event, url) {
   const build = navigate ? SITE.build : await buildOf(event.clientId);
   if (event.resultingClientId) event.waitUntil(remember(event.resultingClientId, build));
   if (navigate) event.waitUntil(tidy());
-  let path = url.pathname.slice(SCOPE.pathname.length);
-  try { path = decodeURIComponent(path); } catch { return fetch(request); }  // not a file of the build: the network answers
+  let path = decodeURIComponent(url.pathname.slice(SCOPE.pathname.length));
   if (navigate && path === "") path = "index.html";
   let hit;
   if (build && (navigate || !url.search) && await caches.has(PREFIX + build)) {

@@ -87,6 +87,24 @@ def test_reads_offline_after_one_visit(browser, site_dir):
     assert not errors, errors
 
 
+def test_a_path_that_is_not_valid_percent_encoding_reaches_the_server(browser, site_dir):
+    """The service worker decodes request paths to find them in its cache: one it cannot decode
+    goes to the network (its catch-all), so the server answers (a 404 here), not a failed fetch."""
+    served = Served(site_dir)
+    context = browser.new_context(**OFFLINE_CONTEXT)
+    try:
+        page = context.new_page()
+        page.goto(served.url)
+        page.wait_for_function(KEPT)
+        page.reload()
+        page.wait_for_function("() => Boolean(navigator.serviceWorker.controller)")
+        status = page.evaluate("() => fetch('data/bad%E0%A4%A.json').then((r) => r.status, (e) => String(e))")
+        assert status == 404
+    finally:
+        context.close()
+        served.stop()
+
+
 @pytest.fixture(scope="module")
 def www(tmp_path_factory):
     """A site built under a sub-path, with its zip: www/repo-name/, as a Pages host serves it."""
