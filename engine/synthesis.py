@@ -28,7 +28,9 @@ import numpy as np
 
 from . import weights as weights_
 from .backend import NUMPY, Backend, Linear, Lstm, weight_order
-from .model import Mixture, layout, mixture_of
+from .model import Mixture, layout, log_density, mixture_of
+from .sampling import sample
+from .strokes import validate
 
 KIND = "synthesis"
 MAX_CHARS = 80  # longest text one write takes (the longest training text has 64 characters)
@@ -200,8 +202,6 @@ def biased(y: np.ndarray, slices: dict, bias: float) -> np.ndarray:
 
 def _prime(synth: Synthesis, style, text: str):
     """The text the window runs over and the state after the style's strokes (zero without one)."""
-    from .strokes import validate
-
     if style is None:
         return text, 0, synth.zero_state(1), None
     try:
@@ -234,7 +234,6 @@ def write(synth: Synthesis, text: str, bias: float = 1.0, seed=None, style=None,
     x = np.zeros((1, 3))
     step = last if last is not None else synth.step(x, state, onehot)
     points, window = [], []
-    from .sampling import sample
     for _ in range(budget):
         x = sample(biased(step.y, synth.slices, bias), synth.slices, 1.0, rng)
         points.append(x[0])
@@ -249,9 +248,6 @@ def write(synth: Synthesis, text: str, bias: float = 1.0, seed=None, style=None,
 def point_log_densities(synth: Synthesis, strokes, text: str, style=None) -> np.ndarray:
     """log p of each predicted point of one line (points 1..T−1) given its text, teacher-forced
     from a zero state or after the style's strokes."""
-    from .model import log_density
-    from .strokes import validate
-
     x = validate(strokes)
     if len(x) < 2:
         raise ValueError("nll: needs a line of two or more points")
@@ -270,9 +266,6 @@ def point_log_densities(synth: Synthesis, strokes, text: str, style=None) -> np.
 def lines_log_densities(synth: Synthesis, lines, texts) -> list[np.ndarray]:
     """``point_log_densities`` of many lines from a zero state, batched (longest first, so the
     lines still running form a prefix): per line, log p of its points 1..T−1 given its text."""
-    from .model import log_density
-    from .strokes import validate
-
     lines = [validate(x, name=f"line {i}") for i, x in enumerate(lines)]
     texts = [check_text(synth, t, f"text {i}") for i, t in enumerate(texts)]
     if len(lines) != len(texts) or any(len(x) < 2 for x in lines):
