@@ -1,7 +1,8 @@
 # The two set-up commands of the README: `make serve` and `make test`. Everything they need is
 # installed from the project's own files: Python packages from pyproject.toml into .venv, Pyodide
-# from package-lock.json into node_modules, Debian's chromium for the browser tests and clang-19 /
-# lld-19, with which the build checks the committed WebAssembly kernel against its source.
+# and puppeteer-core from package-lock.json into node_modules, Debian's browsers for the browser
+# tests (chromium; firefox-esr; webkit2gtk-driver, whose MiniBrowser runs on an xvfb display) and
+# clang-19 / lld-19, with which the build checks the committed WebAssembly kernel against its source.
 PY := .venv/bin/python
 STAMP := .venv/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
@@ -17,9 +18,12 @@ $(STAMP): pyproject.toml
 node_modules/.package-lock.json: package-lock.json
 	npm ci --no-audit --no-fund
 
+DEBIAN_PACKAGES := chromium firefox-esr webkit2gtk-driver xvfb clang-19 lld-19
+DEBIAN_COMMANDS := chromium firefox-esr WebKitWebDriver Xvfb clang-19 wasm-ld-19
+
 debian:
-	@command -v chromium >/dev/null && command -v clang-19 >/dev/null && command -v wasm-ld-19 >/dev/null || \
-	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium clang-19 lld-19; }
+	@(for c in $(DEBIAN_COMMANDS); do command -v $$c >/dev/null || exit 1; done) || \
+	  { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEBIAN_PACKAGES); }
 
 build: $(STAMP) node_modules/.package-lock.json
 	$(PY) build.py

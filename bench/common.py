@@ -1,8 +1,10 @@
-"""Shared by the browser benchmarks (and, for Chromium's flags and context defaults, the browser
-tests): build (or reuse) a site, serve it, open it in headless Chromium."""
+"""Shared by the browser benchmarks (and, for Chromium's flags and context defaults and the word
+the tests write, the browser tests): build (or reuse) a site, serve it, open it in headless
+Chromium."""
 from __future__ import annotations
 
 import contextlib
+import math
 import shutil
 import sys
 import tempfile
@@ -58,6 +60,18 @@ HUGE_DRAWING = """() => {
     ev('pointerup', 10, 10);
     return performance.now() - t0;
 }"""
+
+
+def word(box: dict) -> list[list[tuple[float, float]]]:
+    """Three loopy strokes, like a short word, across the left of ``box`` (x, y, width, height in
+    viewport pixels): each a list of points, pen down at the first, up after the last. The browser
+    tests draw it into the writing pads, with Playwright (Chromium) or bench/engines.py's drivers."""
+    x0, y0, strokes = box["x"] + 60, box["y"] + box["height"] / 2, []
+    for _ in range(3):
+        strokes.append([(x0, y0)] + [(x0 + 3 * i + 12 * math.cos(i / 6), y0 - 18 * math.sin(i / 6)) for i in range(40)])
+        x0 += 150
+    return strokes
+
 
 # How many animation frames the main thread paints in the next `ms` milliseconds.
 FRAMES_IN = """(ms) => new Promise((done) => {

@@ -1,6 +1,7 @@
-"""Shared fixtures. Tests that need ``../shared`` (reference files, IAM-OnDB) take the ``shared``
-fixture: it skips with a message on a developer machine without that folder, and fails under CI
-(``CI=true``), where the folder must be present, so nothing passes silently."""
+"""Shared fixtures. A test whose prerequisite is missing (``../shared``'s reference files and
+IAM-OnDB, a browser engine's binary) calls ``lacking``: it skips with a message on a developer
+machine, and fails under CI (``CI=true``), where everything must be present, so nothing passes
+silently."""
 from __future__ import annotations
 
 import os
@@ -15,13 +16,17 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("HANDWRITING_SHARED", ROOT.parent / "shared"))
 
 
+def lacking(msg: str) -> None:
+    """Skip the test with ``msg``, or fail it under CI, which must have every prerequisite."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(msg + ", which CI must have")
+    pytest.skip(msg)
+
+
 def need_shared(*parts: str) -> Path:
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        msg = f"needs {path} (the shared reference data beside the checkout)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(msg + ", which CI must have")
-        pytest.skip(msg)
+        lacking(f"needs {path} (the shared reference data beside the checkout)")
     return path
 
 

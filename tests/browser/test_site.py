@@ -1,5 +1,4 @@
 """The built article in Chromium: live figures, JavaScript off, bad input, engine parity in Pyodide."""
-import math
 import re
 
 import numpy as np
@@ -9,7 +8,7 @@ import engine
 from builder.frames import PX_PER_UNIT
 from tests.helpers import placed_figures
 
-from bench.common import HUGE_DRAWING
+from bench.common import HUGE_DRAWING, word
 
 from .conftest import (
     CANVASES_FITTED,
@@ -22,16 +21,12 @@ from .conftest import (
 def draw_word(page, selector="#fig-continue canvas.ink"):
     canvas = page.locator(selector)
     canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    x0, y0 = box["x"] + 60, box["y"] + box["height"] / 2
-    for stroke in range(3):  # three loopy strokes, like a short word
-        page.mouse.move(x0, y0)
+    for first, *rest in word(canvas.bounding_box()):
+        page.mouse.move(*first)
         page.mouse.down()
-        for i in range(40):
-            t = i / 6
-            page.mouse.move(x0 + 3 * i + 12 * math.cos(t), y0 - 18 * math.sin(t))
+        for point in rest:
+            page.mouse.move(*point)
         page.mouse.up()
-        x0 += 150
 
 
 def fig(page, fid, key):

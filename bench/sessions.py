@@ -1,0 +1,96 @@
+"""Fresh browser sessions one after another, each a reader's first minute with the article: the page
+loads (model ready), fig-generate writes, fig-paths draws branches, the console prints. Made for
+WebKit's rare page crash (docs/design.md, "Tests and benchmarks"): a session that fails says how,
+and WebKit's driver log of each session is kept.
+
+    python bench/sessions.py [--engine webkit] [--sessions 50] [--site DIR] [--logs DIR]
+
+Per session it prints the seconds from navigation to the model ready and the console's first run
+(which starts the console's own Pyodide worker), the workers fig-paths ran on, and "ok" or the
+failure; then how many sessions failed, and the medians, with those of the model worker's start-up
+stages (model.info.timings, as bench/browser.py prints them for Chromium). Drives the engines as tests/browser/test_engines.py does
+(bench/engines.py); needs what `make test` installs.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from common import site_folder
+
+from bench import engines
+
+HANG_MS = 300_000  # a wait's limit, as the tests': only a hang reaches it
+
+
+def session(page, url) -> dict:
+    t0 = time.perf_counter()
+    page.goto(url)
+    if page.model_status() != "ready":
+        raise engines.EngineError("the model failed to start")
+    ready = time.perf_counter() - t0
+    info = page.model_info()
+    if info["backend"] != "kernel":
+        raise engines.EngineError("the model is not on the kernel")
+    page.box("#fig-generate")
+    page.wait_count("fig-generate", "points", 50)
+    page.box("#fig-paths")
+    page.wait_count("fig-paths", "pointsDone", 4)
+    workers = page.count("fig-paths", "workers")
+    t1 = time.perf_counter()
+    if page.console_run("print(6 * 7)").strip() != "42":
+        raise engines.EngineError("the console did not print 42")
+    console = time.perf_counter() - t1
+    if errors := page.errors():
+        raise engines.EngineError(f"the page reported {errors}")
+    return {"ready": ready, "console": console, "workers": workers, "module": info["kernelModule"],
+            "stages": info["timings"]}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--engine", choices=engines.ENGINES, default="webkit")
+    p.add_argument("--sessions", type=int, default=50)
+    p.add_argument("--site", help="a built site (default: build one into a temporary folder)")
+    p.add_argument("--logs", help="where WebKit's driver logs go (default: a temporary folder)")
+    args = p.parse_args()
+    if why := engines.missing(args.engine):
+        raise SystemExit(f"{args.engine}: {why}")
+    logs = None
+    if args.engine == "webkit":
+        logs = Path(args.logs or tempfile.mkdtemp(prefix="sessions-"))
+        logs.mkdir(parents=True, exist_ok=True)
+    site = engines.ListedSite(site_folder(args.site))
+    done, failed = [], []
+    with engines.xvfb() if args.engine == "webkit" else contextlib.nullcontext() as display:
+        for k in range(1, args.sessions + 1):
+            log = logs / f"session-{k:03d}.log" if logs else None
+            try:
+                with engines.open_page(args.engine, HANG_MS, display, log) as page:
+                    r = session(page, site.url)
+                done.append(r)
+                print(f"{k:4d}  ready {r['ready']:5.1f} s  console's first run {r['console']:5.1f} s  "
+                      f"paths on {r['workers']:.0f} workers  ok", flush=True)
+            except engines.EngineError as e:
+                failed.append(k)
+                print(f"{k:4d}  FAILED: {str(e).splitlines()[0][:300]}" + (f"  (log: {log})" if log else ""), flush=True)
+            if site.refused:
+                print(f"      refused: {site.refused}", flush=True)
+                site.refused.clear()
+    site.stop()
+    print(f"\n{args.engine}: {len(failed)} of {args.sessions} sessions failed" + (f": {failed}" if failed else ""))
+    if done:
+        for key in ("ready", "console"):
+            print(f"  median {key}: {statistics.median(r[key] for r in done):.1f} s")
+        stages = {k: statistics.median(r["stages"][k] for r in done) for k in done[0]["stages"]}
+        print(f"  the model worker's stages, median ms: {stages}; kernel module {done[0]['module']}")
+    if logs:
+        print(f"  driver logs: {logs}")
+
+
+if __name__ == "__main__":
+    main()
