@@ -190,7 +190,7 @@ BAD_WRITES = [
     ({"text": "a" * 10_000}, "10,000 characters; the model writes at most 250"),
     ({"text": "😀🙂"}, "only characters the model never saw"),
     ({"text": "ΩЖ"}, "only characters the model never saw"),
-    ({"text": "the cat " * 5 + "ΩЖΩЖ"}, "line 2 of the text holds only characters"),
+    ({"text": "a" * protocol.LINE_CHARS + " ΩЖΩЖ"}, "line 2 of the text holds only characters"),
     ({"text": 12}, "must be a string"),
     ({"bias": float("nan")}, "bias must be a finite number"),
     ({"bias": -1}, "bias must be a finite number ≥ 0"),
