@@ -84,6 +84,7 @@ export async function mount(root, config) {
     job = mine;
     writeShared(root.id, { text: input.value, hand: hand.value, neatness: neatness.value, seed });
     root.dataset.seed = String(seed);
+    root.dataset.points = "0"; // points drawn of this write
     setBusy(true);
     try {
       if (!model.synthesis) say("Loading the model that writes a given text…");
