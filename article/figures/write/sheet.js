@@ -105,13 +105,15 @@ export class Sheet {
     return { x: GUTTER + MARGIN + line.xs[t] * s, y: line.oy + line.ys[t] * s };
   }
 
-  // The line the window shows: the picked one, else the one being drawn.
-  get view() {
-    if (this.pick) return this.pick.line;
+  // The line being drawn: the last one with ink.
+  get drawing() {
     let k = 0;
     this.lines.forEach((line, i) => { if (line.shown) k = i; });
     return k;
   }
+
+  // The line the window shows: the picked one, else the one being drawn.
+  get view() { return this.pick ? this.pick.line : this.drawing; }
 
   frame(now) {
     const dt = this.last ? Math.min(now - this.last, 100) : 0;
@@ -137,6 +139,7 @@ export class Sheet {
     if (taller) { this.layout(); this.drawInk(); }
     if (drew) {
       this.widen();
+      this.follow();
       this.drawHeat();
       this.root.dataset.points = String(this.drawnPoints);
     }
@@ -149,6 +152,15 @@ export class Sheet {
     for (const line of this.lines) if (line.shown) right = Math.max(right, line.frontier[line.shown - 1]);
     const need = GUTTER + 2 * MARGIN + right * this.scale;
     if (need > this.inner.clientWidth) this.inner.style.width = `${Math.ceil(need + 120)}px`;
+  }
+
+  // Where the sheet scrolls (a narrow screen), it follows the pen as it writes.
+  follow() {
+    const box = this.box, k = this.drawing, line = this.lines[k];
+    if (box.scrollWidth <= box.clientWidth || !line || !line.shown) return;
+    const x = this.at(k, line.shown - 1).x;
+    if (x > box.scrollLeft + box.clientWidth - 40) box.scrollLeft = x - box.clientWidth / 2;
+    else if (x < box.scrollLeft + GUTTER + 20) box.scrollLeft = Math.max(0, x - box.clientWidth / 2);
   }
 
   drawPoint(k, t, ctx = this.ink.getContext("2d")) {
