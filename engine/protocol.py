@@ -306,7 +306,7 @@ def write_style(synth: Synthesis, flat, text, normalise: bool):
         return None
     rows = strokes_from(flat, "the handwriting to copy", allow_empty=True)
     if len(rows) < 2:
-        raise ValueError("there is no handwriting to copy yet: write a few words in the box first")
+        raise ValueError("there is too little handwriting to copy: write a few words in the box first")
     if not isinstance(text, str) or not text.strip():
         raise ValueError("type what the handwriting says, so the model knows which letters it shows")
     check_text(synth, text, "what the handwriting says")

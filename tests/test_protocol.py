@@ -196,7 +196,7 @@ BAD_WRITES = [
     ({"bias": -1}, "bias must be a finite number ≥ 0"),
     ({"bias": 50}, "bias must be at most 5"),
     ({"seed": -1}, "seed must be a whole number"),
-    ({"style": [], "style_text": "the cat", "normalise": True}, "no handwriting to copy yet"),
+    ({"style": [], "style_text": "the cat", "normalise": True}, "too little handwriting to copy"),
     ({"style": [0, 0, 0, 1, 0, 0, 1, 0, 1], "style_text": "the cat", "normalise": True}, "cannot be used: the line has no height"),
     ({"style": [0, 0, 0, 1, 1, 0, 1, -1, 1], "style_text": "", "normalise": True}, "type what the handwriting says"),
     ({"style": [0, 0, 0, 1, np.nan, 0], "style_text": "the cat"}, "non-finite"),
