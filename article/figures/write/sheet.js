@@ -51,6 +51,7 @@ export class Sheet {
     this.lines = texts.map((text) => ({ text, xs: [], ys: [], lift: [], phi: [], arg: [], top: [], frontier: [], shown: 0,
       lo: -LINE_UNITS / 2, hi: LINE_UNITS / 2, oy: 0 }));
     this.pick = null;
+    this.onPick("");
     this.box.hidden = false;
     const width = this.box.clientWidth - GUTTER - 2 * MARGIN;
     const longest = Math.max(...texts.map((t) => [...t].length));
@@ -183,7 +184,10 @@ export class Sheet {
     const k = this.view, line = this.lines[k];
     if (!line) return;
     const chars = [...line.text], rows = chars.length + 1;
-    if (this.labelled !== k) this.label(k, chars);
+    if (this.labelled !== k) {
+      this.label(k, chars);
+      if (!this.pick) this.onPick(this.describe());
+    }
     const cols = Math.max(1, this.inner.clientWidth - GUTTER);
     this.heat.style.width = `${cols}px`;
     this.heat.style.height = `${rows * ROW}px`;
@@ -234,7 +238,7 @@ export class Sheet {
   }
 
   describe() {
-    if (!this.pick) return "";
+    if (!this.pick) return this.lines.length > 1 ? `The window of line ${this.view + 1} of ${this.lines.length}: point at a line to see its own.` : "";
     const line = this.lines[this.pick.line], chars = [...line.text], u = this.pick.u;
     const points = line.arg.slice(0, line.shown).filter((a) => a === u).length;
     const which = this.lines.length > 1 ? ` of line ${this.pick.line + 1}` : "";

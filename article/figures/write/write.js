@@ -98,6 +98,7 @@ export async function mount(root, config) {
           if (first) { // the first points: the new line replaces the old picture
             first = false;
             $(".frame.static").hidden = true;
+            $(".sheet-controls").hidden = false;
             sheet.reset(msg.lines);
             written = true;
             say("");
