@@ -7,7 +7,9 @@
 Options: --out DIR, --weights PATH (project or 2016 format), --pyodide DIR, --samples PATH,
 --base-url /repo-name/ (for a sub-path host such as GitHub Pages), --repository URL, --zip (also
 write site.zip into the output: the whole site to download, which the page links), --article DIR
-(another article folder: its index.md, bibliography.bib and figures/, in the page of article/).
+(another article folder: its index.md, bibliography.bib and figures/, in the page of article/),
+--synthesis PATH (the synthesis model's weights, its measured record beside them as .json; default
+weights/synthesis.hwlstm: fig-write and its prose are placed only when that record passes every bar).
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from typing import NamedTuple
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from builder import assets, figures, frames, offline, render, samples  # noqa: E402
+from builder import assets, figures, frames, offline, render, samples, synthesis  # noqa: E402
 from builder.article import Article, load_article  # noqa: E402
 
 ARTICLE = ROOT / "article"
@@ -44,6 +46,8 @@ def parse_args(argv=None):
     p.add_argument("--article", default=str(ARTICLE), help="the article folder: index.md, bibliography.bib, "
                    "figures/ (one folder per figure) and, if the prose cites cells, cell-claims.json (default: "
                    "article/); the page around it (templates/, runtime/, style.css) is always article/'s")
+    p.add_argument("--synthesis", default=None, help="the synthesis model's weights (default: weights/synthesis.hwlstm); "
+                   "its measured record is beside them, the same name with .json (python -m training.evaluate_synthesis)")
     p.add_argument("--port", type=int, default=8000)
     return p.parse_args(argv)
 
@@ -53,19 +57,26 @@ def build(args) -> Path:
     t0 = time.time()
     out, folder = Path(args.out), Path(args.article)
     print("loading article and model", flush=True)
-    article, found, card, claims = read_article(folder)
+    article, found, card, claims, withheld = read_article(folder, args.synthesis)
+    for name, reason in withheld.items():
+        print(f"fig-{name} left out: {reason}", flush=True)
     if args.repository is not None:
         article.meta["repository"] = args.repository
     weights_bytes, model = assets.load_weights(args.weights)
+    files, synth = {}, None
+    if any(found[f.kind].needs == "synthesis" for f in article.figures):
+        synthesis_bytes, synth = synthesis.load(args.synthesis)
+        files[synthesis.SITE_PATH] = synthesis_bytes
     human = samples.published_lines()
     if args.samples:
         print(f"reading human lines from {args.samples}", flush=True)
         human += samples.load_samples(Path(args.samples))
     print("precomputing static frames", flush=True)
-    inputs = frames.Inputs(model, weights_bytes, card, claims.get("claims", {}), frames.generated_lines(model), human)
+    inputs = frames.Inputs(model, weights_bytes, card, claims.get("claims", {}), frames.generated_lines(model), human,
+                           synth)
     static, data_files = frames.precompute(model, article.figures, found, inputs)
     print("gathering assets", flush=True)
-    files = {"py/weights.bin": weights_bytes, **data_files}
+    files.update({"py/weights.bin": weights_bytes, **data_files})
     if human:
         files["data/samples.json"] = samples.samples_json(human)
     files.update(assets.static_files(found))
@@ -76,7 +87,7 @@ def build(args) -> Path:
         if found[fig.kind].human_lines:
             fig.settings["human"] = bool(human)
     site = {"model": describe(model.meta), "human_licence": samples.published_licence()}
-    config = page_config(offline.live_bytes(files))
+    config = page_config(offline.live_bytes(files), synthesis.page_config(synth) if synth else None)
 
     def page(base_url: str, zip_link: bool) -> bytes:
         info = {**site, "zip": offline.ZIP if zip_link else None}
@@ -98,15 +109,20 @@ class Source(NamedTuple):
     figures: dict  # the figure folders by name (builder.figures.discover)
     card: dict  # the default model's card, whose numbers the prose cites
     claims: dict  # the cell claims the prose cites ({} when the article folder has none)
+    withheld: dict  # the figures left out, by name, each with the sentence saying why
 
 
-def read_article(folder: Path = ARTICLE) -> Source:
+def read_article(folder: Path = ARTICLE, synthesis_weights=None) -> Source:
     """The article in ``folder`` with its figure folders, each checked (builder.figures), and what its
-    prose cites."""
+    prose cites; a figure that needs the synthesis model (``synthesis_weights``, default
+    weights/synthesis.hwlstm) is left out, with its marked prose, unless that model passes its bars."""
     if not (folder / "index.md").is_file():
         raise ValueError(f"{folder} holds no index.md: an article folder holds index.md, bibliography.bib and figures/")
     found, card, claims = figures.discover(folder), json.loads(CARD.read_text()), read_claims(folder)
-    return Source(load_article(folder, set(found), card, claims), found, card, claims)
+    needing = [name for name, f in found.items() if f.needs == "synthesis"]
+    reason = synthesis.failing(synthesis_weights) if needing else None
+    withheld = {name: reason for name in needing if reason}
+    return Source(load_article(folder, set(found), card, claims, set(withheld)), found, card, claims, withheld)
 
 
 def read_claims(folder: Path = ARTICLE) -> dict:
@@ -114,12 +130,14 @@ def read_claims(folder: Path = ARTICLE) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def page_config(live_bytes: int) -> dict:
+def page_config(live_bytes: int, synthesis_config: dict | None = None) -> dict:
     """What the page's JS shares with the build, so each value has one source. ``live_bytes``: the
-    gzip size of what the live figures download (their button on a metered connection says it)."""
+    gzip size of what the live figures download (their button on a metered connection says it);
+    ``synthesis_config``: the synthesis model's (builder.synthesis.page_config), None where the
+    site does not ship it."""
     from builder.png import PALETTE
     return {"px_per_unit": frames.PX_PER_UNIT, "palette": PALETTE, "pyodide_files": list(assets.PYODIDE_FILES),
-            "live_bytes": live_bytes}
+            "live_bytes": live_bytes, "synthesis": synthesis_config}
 
 
 def describe(meta: dict) -> str:

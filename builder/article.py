@@ -6,7 +6,11 @@ Markdown (Python-Markdown with footnotes) holds figures only as shortcodes:
     The caption, in *Markdown*.
     :::
 
-Everything after a line ``<!-- appendix -->`` goes to the appendix.
+Everything after a line ``<!-- appendix -->`` goes to the appendix. Prose that belongs to a figure
+the build may leave out (one whose frame.py has ``NEEDS``: builder/figures.py) stands between the
+lines ``<!-- with figure <kind> -->`` and ``<!-- end figure <kind> -->`` (not nested), its
+shortcode among it; an entry of the front matter's ``updates`` about it is ``{figure: <kind>,
+text: …}``. Both are left out with the figure.
 """
 from __future__ import annotations
 
@@ -23,6 +27,9 @@ from .bib import Citations, load_bib
 
 SHORTCODE = re.compile(r"^::: *figure +(?P<args>[^\n]+)\n(?P<caption>.*?)\n:::[ \t]*$", re.M | re.S)
 APPENDIX = "<!-- appendix -->"
+SECTION = re.compile(r"^<!-- with figure (?P<kind>[\w-]+) -->[ \t]*\n(?P<body>.*?)^<!-- end figure (?P=kind) -->[ \t]*(\n|\Z)",
+                     re.M | re.S)
+SECTION_MARK = re.compile(r"^<!-- (with|end) figure [^\n]*?-->", re.M)
 # Front matter an article may leave out, and what the page then takes (it shows updates, a DOI and
 # the repository's link only where given)
 OPTIONAL_META = {"updated": "", "updates": [], "journal": "", "doi": "", "doi_label": "Identifier", "url": "",
@@ -55,12 +62,15 @@ class Article:
     extra: dict = field(default_factory=dict)
 
 
-def load_article(folder: Path, known_figures: set[str], card: dict, claims: dict) -> Article:
+def load_article(folder: Path, known_figures: set[str], card: dict, claims: dict, withheld=frozenset()) -> Article:
     """Read ``folder/index.md`` and ``folder/bibliography.bib`` into an :class:`Article`, with the
     model card's numbers and the cell claims (its cell-claims.json) put into the prose.
-    ``known_figures``: the names of the figure folders (``folder/figures/<name>/``, builder.figures)."""
+    ``known_figures``: the names of the figure folders (``folder/figures/<name>/``, builder.figures);
+    ``withheld``: those the build leaves out, with the prose marked as theirs."""
     text = (folder / "index.md").read_text(encoding="utf-8")
     meta, body = split_front_matter(text)
+    meta["updates"] = updates(meta["updates"], known_figures, withheld)
+    body = figure_sections(body, known_figures, withheld)
     cites = Citations(load_bib(folder / "bibliography.bib"))
     figures: list[Figure] = []
 
@@ -84,7 +94,8 @@ def load_article(folder: Path, known_figures: set[str], card: dict, claims: dict
     body = card_refs(body, card)
     body = SHORTCODE.sub(figure, cites.replace(body))  # citations numbered in reading order
     main, _, appendix = body.partition(APPENDIX)
-    md = markdown.Markdown(extensions=["footnotes", "tables", "toc"], extension_configs={"footnotes": {"BACKLINK_TEXT": "↩"}})
+    footnotes = {"BACKLINK_TEXT": "↩", "USE_DEFINITION_ORDER": False}  # numbered in reading order, as citations are
+    md = markdown.Markdown(extensions=["footnotes", "tables", "toc"], extension_configs={"footnotes": footnotes})
     body_html = md.convert(main)
     body_html, notes = _take_footnotes(body_html)
     appendix_html = markdown.markdown(appendix, extensions=["tables", "toc"])
@@ -92,6 +103,43 @@ def load_article(folder: Path, known_figures: set[str], card: dict, claims: dict
         body_html = body_html.replace(f"<p>FIGURE{i}PLACEHOLDER</p>", f"<!--figure:{fig.id}-->")
         appendix_html = appendix_html.replace(f"<p>FIGURE{i}PLACEHOLDER</p>", f"<!--figure:{fig.id}-->")
     return Article(meta, body_html, appendix_html, figures, notes, cites.references(), bibtex_for(meta))
+
+
+def figure_sections(body: str, known: set[str], withheld) -> str:
+    """The prose with each figure's marked section kept (its marks dropped), or left out where the
+    build withholds that figure. ValueError for a mark without its pair, a section of a figure
+    that has no folder, or a withheld figure placed outside its section."""
+    def one(m):
+        if m["kind"] not in known:
+            raise ValueError(f"index.md marks a section for the figure {m['kind']!r}, which has no folder")
+        return "" if m["kind"] in withheld else m["body"]
+    out = SECTION.sub(one, body)
+    stray = SECTION_MARK.search(out)
+    if stray:
+        raise ValueError(f"index.md: {stray.group(0)!r} has no pair (a section runs from '<!-- with figure "
+                         f"<kind> -->' to '<!-- end figure <kind> -->', each on its own line, not nested)")
+    for m in SHORTCODE.finditer(out):
+        kind = shlex.split(m["args"])[0]
+        if kind in withheld:
+            raise ValueError(f"index.md places the figure {kind!r} outside a '<!-- with figure {kind} -->' section; "
+                             f"the build may leave that figure out, and its prose must go with it")
+    return out
+
+
+def updates(entries, known: set[str], withheld) -> list[str]:
+    """The front matter's updates as text: an entry ``{figure: <kind>, text: …}`` is about a figure
+    the build may leave out, and is left out with it."""
+    out = []
+    for entry in entries or []:
+        if isinstance(entry, dict):
+            if set(entry) != {"figure", "text"} or entry["figure"] not in known:
+                raise ValueError(f"front matter: an update about a figure is {{figure: <kind>, text: ...}} naming a "
+                                 f"figure folder, not {entry!r}")
+            if entry["figure"] not in withheld:
+                out.append(str(entry["text"]))
+        else:
+            out.append(str(entry))
+    return out
 
 
 def cell_refs(text: str, spec: dict) -> str:

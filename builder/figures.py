@@ -6,7 +6,9 @@ build computes anything. A folder ``figures/<name>/`` is the whole figure:
 - ``<name>.css``: its style, linked by the page wherever the figure is placed;
 - ``frame.py``: ``frame(model, settings, inputs) -> dict``, the static first frame the build draws
   (``svg`` at least; ``inputs`` is :class:`builder.frames.Inputs`). ``HUMAN_LINES = True`` there
-  puts ``human`` (whether the build has human lines) into the figure's config;
+  puts ``human`` (whether the build has human lines) into the figure's config; ``NEEDS =
+  "synthesis"`` places the figure only when the build's synthesis model passes its bars
+  (builder/synthesis.py; else the build leaves it out, with its marked prose, and says why);
 - ``<name>.js``, only for a live figure: one whose template's ``<figure>`` has
   ``data-figure="<name>"``. The page imports that module and calls its ``mount(root, config)``. A
   figure without ``data-figure`` is static: its frame is all it shows, and it has no JS.
@@ -28,6 +30,7 @@ TEMPLATE = "figure.html.j2"
 FRAME = "frame.py"
 LIVE_MARK = re.compile(r"""\bdata-figure=["']([^"']*)["']""")
 MOUNT = re.compile(r"\bexport\s+(?:async\s+)?function\s+mount\s*\(")
+NEEDS = (None, "synthesis")  # what a figure may need from the build before it is placed
 
 
 class FigureError(ValueError):
@@ -42,6 +45,7 @@ class Folder:
     module: ModuleType  # its frame.py
     frame: Callable  # frame(model, settings, inputs) -> dict
     human_lines: bool  # its config says whether the build has human lines
+    needs: str | None  # what the build must have for the figure to be placed (NEEDS): "synthesis" or None
 
 
 def discover(article: Path) -> dict[str, Folder]:
@@ -78,7 +82,11 @@ def load(path: Path) -> Folder:
     if not callable(frame):
         raise FigureError(f"{where}: its {FRAME} defines no frame(model, settings, inputs), which draws its "
                           f"static first frame")
-    return Folder(name, path, live, module, frame, bool(getattr(module, "HUMAN_LINES", False)))
+    needs = getattr(module, "NEEDS", None)
+    if needs not in NEEDS:
+        raise FigureError(f"{where}: its {FRAME} sets NEEDS = {needs!r}; a figure may need "
+                          f"{' or '.join(repr(n) for n in NEEDS if n)} (or nothing)")
+    return Folder(name, path, live, module, frame, bool(getattr(module, "HUMAN_LINES", False)), needs)
 
 
 def _where(path: Path) -> str:

@@ -94,6 +94,7 @@ class Inputs:
     claims: dict  # the confirmed cell claims of article/cell-claims.json
     lines: list = field(default_factory=list)  # generated lines offered by the sample pickers
     human: list = field(default_factory=list)  # human lines ({"label", "text", "strokes"}, builder.samples)
+    synthesis: engine.Synthesis | None = None  # the synthesis model, where a placed figure needs it (NEEDS)
 
     @cached_property
     def order(self) -> dict:

@@ -21,6 +21,10 @@ FILENAME = "<console>"
 HELP = """Defined for you: model (the article's model), engine, np (numpy), my_strokes (your latest
 drawing from any figure, a (T, 3) array of dx, dy, pen_lift), show(x): draw x, a (T, 3) array of
 strokes, or a 2-D array as a heatmap. Try engine.generate(model, 200, 0.6, seed=1)."""
+SYNTHESIS_HELP = """
+Also synth (the model that writes a given text) and write(text, bias=1.0, seed=None, style=None):
+its strokes and window, the window's φ a (points, characters + 1) array. Try
+strokes, window = write("hello", seed=1); show(strokes); show(window.T)."""
 
 
 class Console:
@@ -32,6 +36,16 @@ class Console:
         self.shown: list[dict] = []
         self.ns = {"model": model, "engine": engine_module, "np": np, "show": self.show,
                    "my_strokes": np.zeros((0, 3)), "help_text": HELP, "__name__": "__console__"}
+
+    def add_synthesis(self, synth, engine_module) -> None:
+        """Put the synthesis model in the namespace: ``synth``, and ``write`` as engine.write on it."""
+        if self.ns.get("synth") is synth:
+            return
+
+        def write(text, bias=1.0, seed=None, style=None):
+            """The synthesis model writes ``text`` → (strokes (T, 3), window (T, U + 1))."""
+            return engine_module.write(synth, text, bias=bias, seed=seed, style=style)
+        self.ns.update(synth=synth, write=write, help_text=HELP + SYNTHESIS_HELP)
 
     def show(self, x) -> None:
         """Draw strokes ((T, 3) dx, dy, pen_lift) or a 2-D array as a heatmap below the output."""

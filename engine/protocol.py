@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .api import activations, feed, generate, load_model, nll
+from . import hands
+from .api import activations, feed, generate, load_model, load_synthesis, nll
 from .kernel import KernelBackend, attach
 from .model import Model
 from .sampling import check_temperature
 from .strokes import validate
+from .synthesis import MAX_CHARS, Synthesis, check_bias, check_text, iter_write, wrap
 
 MAX_STEPS = 1000  # most points one request may ask the model to write
 _model: Model | None = None
@@ -29,18 +31,26 @@ _synthetic: dict[tuple[int, str], Model] = {}  # (cells, backend) → a random m
 _weights: bytes = b""
 _sessions: dict[str, object] = {}
 _console = None  # engine.console.Console of the model, made on the first exec request
+_kernel = None  # the WebAssembly kernel init was handed (None: the NumPy path only)
+_synth: Synthesis | None = None  # the synthesis model, loaded by a "synthesis" request (fig-write, the console)
+MAX_TEXT = 250  # most characters one write request takes, wrapped into lines
+LINE_CHARS = 30  # write wraps its text into lines of at most this many characters: about 135 article units of ink, which fig-write draws across its width at a readable size
+MAX_BIAS = 5.0  # most bias a write takes (Neatness: the figure's slider goes to 2)
+MAX_STYLE = 2000  # most points of a hand to prime with (the UNIPEN lines have up to 1,122)
+WRITE_CHUNK = 8  # points per progress reply of a write: the figure draws them as they come
 
 
 def init(weights, kernel=None) -> dict:
     """Load the model from the weights file's bytes, on the WebAssembly kernel when the worker
     hands one in (else, or if it fails, on NumPy); returns its sizes and which backend runs it."""
-    global _model, _weights, _numpy_twin, _console
+    global _model, _weights, _numpy_twin, _console, _kernel, _synth
     # a JS Uint8Array arrives as a JsProxy: to_bytes() copies it at once (0.8 ms for the 1 MB
     # weights), where bytes() would read it one element at a time (280 ms, measured under Node)
     _weights = weights.to_bytes() if hasattr(weights, "to_bytes") else bytes(weights)
     _model, _numpy_twin, _console = load_model(_weights), None, None  # the console starts anew with the model
     _sessions.clear()
     _synthetic.clear()
+    _kernel, _synth = kernel, None
     info = {"hidden": _model.hidden, "mixtures": _model.mixtures, "backend": "numpy"}
     if kernel is not None:
         try:
@@ -154,13 +164,15 @@ def handle_feed(p: dict):
 
 def handle_exec(p: dict):
     """code, my_strokes → output, error, count, shown{i} (+ shown{i}_meta): the reader's code run in
-    the console's namespace (only the console's own worker gets these)."""
+    the console's namespace (only the console's own worker gets these); with ``synth`` and ``write``
+    once a synthesis request has loaded that model."""
     global _console
+    import engine as engine_module
     if _console is None:
-        import engine as engine_module
-
         from .console import Console
         _console = Console(_model, engine_module, before_statement=_model.backend.sync)
+    if _synth is not None:  # loaded by a synthesis request: synth and write are defined too
+        _console.add_synthesis(_synth, engine_module)
     code = p.get("code")
     if not isinstance(code, str) or len(code) > 20_000:
         raise ValueError("code must be text of at most 20,000 characters")
@@ -240,9 +252,115 @@ def handle_nll(p: dict):
     yield "result", {"nll": nll(_model, strokes_from(p.get("strokes")))}
 
 
+def handle_synthesis(p: dict):
+    """weights (the synthesis weights file's bytes, which client.js fetches) → info: {alphabet,
+    hidden, layers, max_chars, max_text, line_chars, backend}: loads the synthesis model (Graves
+    §5), in place of any loaded before."""
+    global _synth
+    data = p.get("weights")
+    data = data.to_bytes() if hasattr(data, "to_bytes") else bytes(data if data is not None else b"")
+    if not data:
+        raise ValueError("no synthesis weights were given")
+    synth = load_synthesis(data)
+    info = {"alphabet": synth.alphabet, "hidden": synth.hidden, "layers": synth.n_layers, "max_chars": MAX_CHARS,
+            "max_text": MAX_TEXT, "line_chars": LINE_CHARS, **_synthesis_backend(synth)}
+    _synth = synth
+    yield "result", {"info": info}
+
+
+def _synthesis_backend(synth: Synthesis) -> dict:
+    """Where the synthesis model's products run: {"backend": "numpy"}. This is the one place the
+    synthesis model meets the WebAssembly kernel: once ``engine.kernel.attach`` can hold its layers
+    (an LSTM layer reading a window, layers wider than 3 inputs), it is called here on a kernel of
+    its own (``_kernel.another()``), with the NumPy path kept when it fails, as ``init`` does for
+    the unconditional model."""
+    return {"backend": "numpy"}
+
+
+def _synthesis() -> Synthesis:
+    if _synth is None:
+        raise ValueError("the writing model is not loaded yet")
+    return _synth
+
+
+def text_lines(synth: Synthesis, text) -> list[str]:
+    """The text of a write request in lines of at most LINE_CHARS characters (wrapped at spaces),
+    each one the model can write; ValueError saying what is wrong with it."""
+    if not isinstance(text, str):
+        raise ValueError("the text must be a string")
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"the text has {len(text):,} characters; the model writes at most {MAX_TEXT} at a time: "
+                         f"shorten it")
+    lines = wrap(text, LINE_CHARS)
+    if not lines:
+        check_text(synth, text, "the text")  # says it is empty
+    one = len(lines) == 1
+    return [check_text(synth, line, "the text" if one else f"line {k + 1} of the text") for k, line in enumerate(lines)]
+
+
+def write_style(synth: Synthesis, flat, text, normalise: bool):
+    """The hand a write copies: None (the model's own) when ``flat`` is None, else (strokes, their
+    text), the strokes first normalised to IAM-OnDB's letter height and spacing (engine.hands)
+    when they come from a reader's pad. ValueError saying why a hand cannot be used."""
+    if flat is None:
+        return None
+    rows = strokes_from(flat, "the handwriting to copy", allow_empty=True)
+    if len(rows) < 2:
+        raise ValueError("there is too little handwriting to copy: write a few words in the box first")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("type what the handwriting says, so the model knows which letters it shows")
+    check_text(synth, text, "what the handwriting says")
+    if normalise:
+        try:
+            rows = hands.normalise(rows)
+        except ValueError as exc:
+            raise ValueError(f"that handwriting cannot be used: {str(exc).removeprefix('normalise: ')}") from None
+    if len(rows) > MAX_STYLE:
+        raise ValueError(f"that handwriting is too long to copy ({len(rows):,} points, at most {MAX_STYLE:,}): "
+                         f"write fewer words")
+    return rows, text
+
+
+def handle_write(p: dict):
+    """text, bias, seed, style (flat rows of a hand to copy, optional), style_text (what they say),
+    normalise (the style is a reader's pad strokes: normalise them first) → progress {lines, line,
+    points (new rows, flat), window (their φ rows, flat: one column per character of the line and
+    one past its end), reading (true while the hand's strokes are fed)}, then {lines, points (how
+    many in all)}. The text is wrapped into lines (``text_lines``), each written primed by the style
+    and with its own seed (seed + line)."""
+    synth = _synthesis()
+    lines = text_lines(synth, p.get("text"))
+    bias = check_bias(p.get("bias"))
+    if bias > MAX_BIAS:
+        raise ValueError(f"bias must be at most {MAX_BIAS:g}, got {bias:g}")
+    seed = _seed(p.get("seed"))
+    style = write_style(synth, p.get("style"), p.get("style_text"), bool(p.get("normalise")))
+    total = 0
+    for k, line in enumerate(lines):
+        points, window = [], []
+        for item in iter_write(synth, line, bias, None if seed is None else seed + k, style):
+            if item is None:
+                yield "progress", {"lines": lines, "line": k, "points": np.zeros(0), "window": np.zeros(0), "reading": True}
+                continue
+            points.append(item[0])
+            window.append(item[1])
+            if len(points) == WRITE_CHUNK:
+                yield "progress", _written(lines, k, points, window)
+                total += len(points)
+                points, window = [], []
+        if points:
+            yield "progress", _written(lines, k, points, window)
+            total += len(points)
+    yield "result", {"lines": lines, "points": total}
+
+
+def _written(lines: list[str], k: int, points: list, window: list) -> dict:
+    return {"lines": lines, "line": k, "points": np.ravel(points), "window": np.ravel(window), "reading": False}
+
+
 HANDLERS = {"continue": handle_continue, "generate": handle_generate, "paths": handle_paths, "mixture": handle_mixture, "nll": handle_nll,
             "activations": handle_activations, "feed": handle_feed, "exec": handle_exec,
-            "bench": handle_bench}
+            "bench": handle_bench, "synthesis": handle_synthesis, "write": handle_write}
 
 
 def start(kind: str, payload):

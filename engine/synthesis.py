@@ -200,8 +200,13 @@ def biased(y: np.ndarray, slices: dict, bias: float) -> np.ndarray:
     return y
 
 
-def _prime(synth: Synthesis, style, text: str):
-    """The text the window runs over and the state after the style's strokes (zero without one)."""
+PRIME_CHUNK = 50  # style points fed between the ticks iter_write yields while it reads a style
+
+
+def _priming(synth: Synthesis, style, text: str):
+    """Generator: feeds the style's strokes, yielding None after every PRIME_CHUNK of them, and
+    returns the text the window runs over, where ``text`` starts in it, the state after the
+    style's strokes and their last step (zero state and None without a style)."""
     if style is None:
         return text, 0, synth.zero_state(1), None
     try:
@@ -216,7 +221,45 @@ def _prime(synth: Synthesis, style, text: str):
     for t in range(len(strokes)):
         last = synth.step(strokes[t:t + 1], state, onehot)
         state = last.state
+        if t % PRIME_CHUNK == PRIME_CHUNK - 1:
+            yield None
     return full, len(style_text) + 1, state, last
+
+
+def _prime(synth: Synthesis, style, text: str):
+    """:func:`_priming` run to its end."""
+    run = _priming(synth, style, text)
+    while True:
+        try:
+            next(run)
+        except StopIteration as done:
+            return done.value
+
+
+def iter_write(synth: Synthesis, text: str, bias: float = 1.0, seed=None, style=None, max_points: int | None = None):
+    """:func:`write` as a generator, for a caller that shows the line as it is written or may stop
+    it: yields None while it reads the style's strokes (every ``PRIME_CHUNK`` of them), then, per
+    point written, (point (3,), φ (U + 1,)). The text, bias and style are checked before the first
+    item."""
+    text = check_text(synth, text)
+    bias = check_bias(bias)
+    return _writing(synth, text, bias, seed, style, max_points)
+
+
+def _writing(synth, text, bias, seed, style, max_points):
+    rng = np.random.default_rng(seed)
+    full, offset, state, last = yield from _priming(synth, style, text)
+    onehot = synth.one_hot(full)
+    budget = POINTS_PER_CHAR * len(text) if max_points is None else int(max_points)
+    x = np.zeros((1, 3))
+    step = last if last is not None else synth.step(x, state, onehot)
+    for _ in range(budget):
+        x = sample(biased(step.y, synth.slices, bias), synth.slices, 1.0, rng)
+        step = synth.step(x, step.state, onehot)
+        phi = step.phi[0]
+        yield x[0], phi[offset:]
+        if x[0, 2] == 1 and phi[-1] > phi[:-1].max():
+            return
 
 
 def write(synth: Synthesis, text: str, bias: float = 1.0, seed=None, style=None, max_points: int | None = None):
@@ -225,24 +268,33 @@ def write(synth: Synthesis, text: str, bias: float = 1.0, seed=None, style=None,
     (§5.5): the window runs over the style's text, a space, then ``text``; the style's strokes are
     fed and only the new ones returned. Stops when the window has passed the last character and
     the pen lifts, or after ``POINTS_PER_CHAR`` points per character."""
-    text = check_text(synth, text)
-    bias = check_bias(bias)
-    rng = np.random.default_rng(seed)
-    full, offset, state, last = _prime(synth, style, text)
-    onehot = synth.one_hot(full)
-    budget = POINTS_PER_CHAR * len(text) if max_points is None else int(max_points)
-    x = np.zeros((1, 3))
-    step = last if last is not None else synth.step(x, state, onehot)
-    points, window = [], []
-    for _ in range(budget):
-        x = sample(biased(step.y, synth.slices, bias), synth.slices, 1.0, rng)
-        points.append(x[0])
-        step = synth.step(x, step.state, onehot)
-        phi = step.phi[0]
-        window.append(phi[offset:])
-        if x[0, 2] == 1 and phi[-1] > phi[:-1].max():
-            break
-    return np.array(points), np.array(window)
+    written = [item for item in iter_write(synth, text, bias, seed, style, max_points) if item is not None]
+    return np.array([x for x, _ in written]), np.array([phi for _, phi in written])
+
+
+def wrap(text: str, width: int = MAX_CHARS) -> list[str]:
+    """``text`` in lines of at most ``width`` characters, broken at spaces (a word longer than a
+    line is cut), each line stripped; blank lines dropped. Line breaks in ``text`` count as spaces."""
+    if int(width) != width or width < 1:
+        raise ValueError(f"wrap: width must be a whole number ≥ 1, got {width!r}")
+    lines, line = [], ""
+    for word in str(text).split():
+        while len(word) > width:
+            if line:
+                lines.append(line)
+                line = ""
+            lines.append(word[:width])
+            word = word[width:]
+        if not word:
+            continue
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    if line:
+        lines.append(line)
+    return lines
 
 
 def point_log_densities(synth: Synthesis, strokes, text: str, style=None) -> np.ndarray:

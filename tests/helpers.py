@@ -19,6 +19,31 @@ def random_weights(hidden=8, mixtures=3, seed=0, **meta) -> W.Weights:
                      dict(meta))
 
 
+def random_synthesis(alphabet=" abcdehilnorstw,.", hidden=8, layers=2, K=3, mixtures=3, seed=0) -> bytes:
+    """A small synthesis model's weights file (engine.synthesis's container), random weights whose
+    window moves about a third of a character a step."""
+    from engine import synthesis as Syn
+    rng = np.random.default_rng(seed)
+    A, H = len(alphabet) + 1, hidden
+    tensors = {"window.W": rng.normal(0, 0.3, (H, 3 * K)), "window.b": np.r_[np.zeros(2 * K), np.full(K, -1.0)],
+               "W_out": rng.normal(0, 0.3, (layers * H, 1 + 6 * mixtures)), "b_out": rng.normal(0, 0.1, 1 + 6 * mixtures)}
+    for layer in range(1, layers + 1):
+        inputs = 3 + A + H if layer == 1 else 3 + H + A + H
+        tensors[f"layer{layer}.W"] = rng.normal(0, 0.3, (inputs, 4 * H))
+        tensors[f"layer{layer}.b"] = rng.normal(0, 0.1, 4 * H)
+    return Syn.dumps({"alphabet": alphabet, "layers": layers, "window": K}, tensors, "f4")
+
+
+PASSING_RECORD = {  # a weights/synthesis.json whose every bar passes (engine.bars)
+    "measured": {
+        "text": {"own_text": -2.1, "other_text": -1.9, "gain": 0.2, "unconditional": -1.95},
+        "endings": {"texts": 100, "failures": {"0.0": 3, "0.5": 0, "1.0": 0, "2.0": 0}},
+        "priming": {"forms": 40, "primed_own_writer": -2.2, "primed_other_writer": -2.0, "unprimed": -2.1},
+        "ocr": {"lines": 30, "cer_real": 0.44, "cer_model": 0.4},
+    },
+}
+
+
 def random_line(n=40, seed=1):
     rng = np.random.default_rng(seed)
     x = np.zeros((n, 3))

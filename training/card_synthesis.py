@@ -21,6 +21,7 @@ import numpy as np  # noqa: E402
 
 import engine  # noqa: E402
 from engine import synthesis as S  # noqa: E402
+from engine.bars import bars  # noqa: E402
 from engine.strokes import to_polylines  # noqa: E402
 
 from .checkpoints import read_compact  # noqa: E402
@@ -68,28 +69,9 @@ def plot_samples(synth, path: Path) -> None:
 
 
 def _bar_rows(measured: dict) -> list[str]:
-    rows = []
-    if "text" in measured:
-        m = measured["text"]
-        rows.append(f"| uses the text | NLL own text {m['own_text']}, another line's {m['other_text']}: gain {m['gain']} "
-                    f"(unconditional model {m['unconditional']}) | gain ≥ 0.05 | {'pass' if m['gain'] >= 0.05 else 'fail'} |")
-    if "endings" in measured:
-        m = measured["endings"]
-        f = m["failures"]
-        ok = all(v == 0 for k, v in f.items() if float(k) >= 0.5)
-        rows.append(f"| good endings ({m['texts']} texts, first draws) | failures by bias: "
-                    + ", ".join(f"{k}: {v}" for k, v in f.items()) + f" | 0 at bias ≥ 0.5 | {'pass' if ok else 'fail'} |")
-    if "priming" in measured:
-        m = measured["priming"]
-        ok = m["primed_own_writer"] < min(m["primed_other_writer"], m["unprimed"])
-        rows.append(f"| priming adapts ({m['forms']} forms) | own writer {m['primed_own_writer']}, other writer "
-                    f"{m['primed_other_writer']}, unprimed {m['unprimed']} | own lowest | {'pass' if ok else 'fail'} |")
-    if "ocr" in measured:
-        m = measured["ocr"]
-        ok = m["cer_model"] <= m["cer_real"]
-        rows.append(f"| legible ({m['lines']} lines, Tesseract) | CER model {m['cer_model']}, real lines {m['cer_real']} "
-                    f"| model ≤ real | {'pass' if ok else 'fail'} |")
-    return rows
+    """The card's table rows of the recorded bars, passed or failed by engine.bars (the rule the
+    build gates fig-write on)."""
+    return [f"| {b.label} | {b.measured} | {b.bar} | {'pass' if b.passed else 'fail'} |" for b in bars(measured)]
 
 
 def card(record: dict, synth, meta: dict, size: int) -> str:

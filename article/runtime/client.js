@@ -7,7 +7,7 @@
 // Requests {id, type, ...}; replies {id, type: "progress" | "result" | "error", ...}; cancel by
 // id. Strokes travel as flat Float32Arrays (T × 3: dx, dy, pen_lift) in article units. An error
 // reply rejects the promise with an Error whose message is one short sentence.
-import { PYODIDE_FILES } from "./config.js";
+import { PYODIDE_FILES, SYNTHESIS } from "./config.js";
 
 const STALL_MS = 20000; // a helper silent this long on a paths request is given up
 
@@ -72,6 +72,27 @@ export class ModelClient extends EventTarget {
     const promise = new Promise((resolve, reject) => this.pending.set(id, { resolve, reject, onProgress }));
     this.worker.postMessage({ ...payload, id, type }, transfer || []);
     return { id, promise, cancel: () => this.worker.postMessage({ type: "cancel", target: id }) };
+  }
+
+  // The synthesis model (fig-write, the console's synth and write), loaded into this worker once,
+  // when first asked for: fetches the weights the build ships (the page config says where) and
+  // hands them over in a "synthesis" request. Resolves with its info; rejects with one sentence
+  // (and may be asked again). A restarted worker loads it anew.
+  loadSynthesis() {
+    if (!SYNTHESIS) return Promise.reject(new Error("this site has no model that writes a given text"));
+    if (!this.synthesis) {
+      const url = new URL(SYNTHESIS.weights, this.base);
+      this.synthesis = this.ready
+        .then(() => fetch(url).catch(() => null))
+        .then((r) => {
+          if (!r || !r.ok) throw new Error(`the file ${SYNTHESIS.weights} could not be loaded`);
+          return r.arrayBuffer();
+        })
+        .then((buf) => this.request("synthesis", { weights: new Uint8Array(buf) }, { transfer: [buf] }).promise)
+        .then((r) => r.info);
+      this.synthesis.catch(() => { this.synthesis = null; });
+    }
+    return this.synthesis;
   }
 
   // Possible paths on several cores: helper workers run the same worker.js and protocol, booted on
@@ -172,6 +193,7 @@ export class ModelClient extends EventTarget {
     for (const job of this.pending.values()) job.reject(new Error(sentence));
     this.pending.clear();
     this.status = "idle";
+    this.synthesis = null;
     this.ready = new Promise((resolve, reject) => { this._resolveReady = resolve; this._rejectReady = reject; });
     this.ready.catch(() => {});
     return this.start(this.base);

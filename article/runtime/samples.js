@@ -23,7 +23,7 @@ export async function loadSamples(config) {
     if (h.ok) {
       for (const s of await h.json()) {
         const label = s.text ? `${s.label}: “${s.text}”` : s.label;
-        out.push({ label, strokes: new Float32Array(s.strokes.flat()), human: true });
+        out.push({ label, strokes: new Float32Array(s.strokes.flat()), human: true, text: s.text });
       }
     }
   }

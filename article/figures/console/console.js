@@ -1,5 +1,6 @@
 // fig-console: Python in the page, on the live model, in a worker of its own (started on first use).
 import { ModelClient, flatten } from "../../runtime/client.js";
+import { SYNTHESIS } from "../../runtime/config.js";
 import { goLive, onClick, count } from "../../runtime/figure.js";
 import { latestWriting } from "../../runtime/pad.js";
 import { inkStyle, lineBox, drawStrokes, paintHeatmap } from "../../runtime/draw.js";
@@ -27,9 +28,12 @@ export function mount(root) {
     if (py.status === "idle") { say("Starting Python for the console…"); py.start(new URL(".", document.baseURI)); }
     try {
       await py.ready;
+      // synth and write are defined too where the site ships the synthesis model: it loads with the console
+      if (SYNTHESIS && !py.synthesis) say("Loading the model that writes a given text…");
+      const note = SYNTHESIS ? await py.loadSynthesis().then(() => "", (err) => `synth and write are not defined: ${err.message}.`) : "";
       say("Running…");
       show(root, await runLimited(py, code, say));
-      say("");
+      say(note);
       count(root, "runs");
     } catch (err) {
       if (!/^stopped after/.test(err.message)) say(err.message);

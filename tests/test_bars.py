@@ -1,0 +1,44 @@
+"""engine.bars: the one rule for whether the synthesis model's record passes, which the model card
+prints and the build gates fig-write on."""
+import copy
+
+import pytest
+
+from engine import bars
+from tests.helpers import PASSING_RECORD
+
+
+def test_a_record_passes_when_every_bar_is_measured_and_passes():
+    assert bars.failing(PASSING_RECORD) is None
+    assert [b.name for b in bars.bars(PASSING_RECORD["measured"])] == list(bars.NAMES)
+    assert all(b.passed for b in bars.bars(PASSING_RECORD["measured"]))
+
+
+FAILS = [  # (a change to the passing record, the sentence's telling words)
+    (lambda m: m["text"].update(gain=0.049), "fails its bar 'text'"),
+    (lambda m: m["endings"]["failures"].update({"0.5": 1}), "fails its bar 'endings'"),
+    (lambda m: m["priming"].update(primed_own_writer=-2.0), "fails its bar 'priming'"),  # ties the other writer
+    (lambda m: m["priming"].update(primed_own_writer=-2.05), "fails its bar 'priming'"),  # beats other, not unprimed
+    (lambda m: m["ocr"].update(cer_model=0.45), "fails its bar 'ocr'"),
+    (lambda m: m.pop("ocr"), "bar 'ocr' is not measured"),
+    (lambda m: m["text"].pop("gain"), "'text' entry is malformed"),
+]
+
+
+@pytest.mark.parametrize("change,words", FAILS, ids=[w for _, w in FAILS])
+def test_each_bar_that_fails_or_is_missing_is_named(change, words):
+    record = copy.deepcopy(PASSING_RECORD)
+    change(record["measured"])
+    sentence = bars.failing(record)
+    assert sentence and words in sentence and "\n" not in sentence
+
+
+def test_endings_below_the_neat_bias_do_not_count():
+    record = copy.deepcopy(PASSING_RECORD)
+    record["measured"]["endings"]["failures"]["0.0"] = 40
+    assert bars.failing(record) is None
+
+
+@pytest.mark.parametrize("record", [{}, {"measured": None}, [], "x"])
+def test_a_record_without_measurements_is_not_measured(record):
+    assert "not measured" in bars.failing(record)
