@@ -79,7 +79,7 @@ def build(args) -> Path:
     files.update({"py/weights.bin": weights_bytes, **data_files})
     if human:
         files["data/samples.json"] = samples.samples_json(human)
-    files.update(assets.static_files(found))
+    files.update(assets.static_files({name: f for name, f in found.items() if name not in withheld}))
     files.update(assets.runtime_files(args.pyodide))
     print("rendering", flush=True)
     base = args.base_url.rstrip("/") + "/" if args.base_url else ""

@@ -39,7 +39,7 @@ def test_the_build_places_fig_write_only_with_a_passing_record(tmp_path, capsys)
     assert "left out" not in capsys.readouterr().out
     page = (out / "index.html").read_text()
     assert 'id="fig-write"' in page and SECTION in page and "a fifth experiment" in page
-    assert (out / "py" / "synthesis.bin").read_bytes() == passing.read_bytes()
+    assert (out / "py" / "synthesis.bin").read_bytes() == passing.read_bytes() and (out / "figures" / "write" / "write.js").exists()
     assert "py/synthesis.bin" in json.loads((out / "build-manifest.json").read_text())["files"]  # kept offline too
     config = json.loads(page.split('id="page-config">', 1)[1].split("</script>", 1)[0])
     assert config["synthesis"]["weights"] == "py/synthesis.bin" and config["synthesis"]["alphabet"]
@@ -54,7 +54,7 @@ def test_the_build_places_fig_write_only_with_a_passing_record(tmp_path, capsys)
     page = (out / "index.html").read_text()
     assert "fig-write" not in page and SECTION not in page and "a fifth experiment" not in page
     assert "Neatness" not in page and "with figure" not in page and "write('Hi.'" not in page
-    assert not (out / "py" / "synthesis.bin").exists()
+    assert not (out / "py" / "synthesis.bin").exists() and not (out / "figures" / "write").exists()
     config = json.loads(page.split('id="page-config">', 1)[1].split("</script>", 1)[0])
     assert config["synthesis"] is None
 
