@@ -72,3 +72,25 @@ def make_corpus(folder: Path) -> Path:
     (folder / "train.txt").write_text("\n".join(names[:10] + bad) + "\n")
     (folder / "val.txt").write_text("\n".join(names[10:]) + "\n")
     return folder
+
+
+def random_synthesis(hidden=13, layers=2, window=3, mixtures=4, alphabet=" abcdehilnorstw", seed=0,
+                     encoding="f4") -> bytes:
+    """A synthesis weights file of random weights (``encoding`` "q8": quantized as a trained one is
+    stored), lively enough that every term matters: products of order one, and a window that moves
+    about a character every seven steps."""
+    from engine import synthesis
+
+    rng = np.random.default_rng(seed)
+    A, H = len(alphabet) + 1, hidden
+    meta = {"alphabet": alphabet, "layers": layers, "window": window, "forget_bias": 1.0}
+    tensors = {}
+    for layer in range(1, layers + 1):
+        rows = 3 + A + H if layer == 1 else 3 + H + A + H
+        tensors[f"layer{layer}.W"] = rng.normal(0, 1.5 / np.sqrt(rows), (rows, 4 * H))
+        tensors[f"layer{layer}.b"] = rng.normal(0, 0.1, 4 * H)
+    tensors["window.W"] = rng.normal(0, 0.3 / np.sqrt(H), (H, 3 * window))
+    tensors["window.b"] = np.concatenate([np.zeros(2 * window), np.full(window, -2.0)])
+    tensors["W_out"] = rng.normal(0, 1 / np.sqrt(layers * H), (layers * H, 1 + 6 * mixtures))
+    tensors["b_out"] = rng.normal(0, 0.1, 1 + 6 * mixtures)
+    return synthesis.dumps(meta, tensors, encoding)
