@@ -1,19 +1,23 @@
-"""The WebAssembly SIMD kernel of ``kernel/lstm.c`` as a backend (:mod:`engine.backend`): an LSTM
-layer's update and the output layer's product, which the browser's worker hands in.
+"""The WebAssembly SIMD kernel of ``kernel/lstm.c`` as a backend (:mod:`engine.backend`): the LSTM
+and linear layers of a model's step, which the browser's worker hands in.
 
-Pyodide's numpy has no BLAS and no SIMD, so in the browser the product [x, h]·W is most of every
-step; the kernel does the whole recurrent update (product, gates, cell) and the output layer's
-product in one call (docs/design.md has the measurements). Sampling and the temperature rule stay
-in :mod:`engine.sampling`, one implementation for both paths. CPython never uses this module;
-nothing here imports ``js``: ``kernel`` is the JS object ``LstmKernel.create()`` gave, as Python
-sees it (any object with the same methods will do, which is how the tests drive it).
+Pyodide's numpy has no BLAS and no SIMD, so in the browser the products with the weights are most
+of every step; the kernel does an LSTM layer's whole update (product, gates, cell) in one call, and
+the linear layer that reads its new h in the same call (docs/design.md has the measurements).
+Sampling, the temperature rule and the synthesis model's window arithmetic stay in NumPy, one
+implementation for both paths. CPython never uses this module; nothing here imports ``js``:
+``kernel`` is the JS object ``LstmKernel.create()`` gave, as Python sees it (any object with the
+same methods will do, which is how the tests drive it).
 
-    backend = attach(model, kernel)   # model.backend: its step, states, outputs run on the kernel
-    backend.sync()                    # re-send the weights if they changed (the console calls it)
+    backend = attach(model, kernel)   # model.backend: every layer of model.layers() on the kernel
+    backend.sync()                    # re-send the weights of layers that changed (the console calls it)
 
-One kernel holds one LSTM layer of 3 inputs (the point) and one output layer that reads its h: the
-handwriting model's two layers. A layer with other inputs is refused (``ValueError``), never run
-on NumPy behind the caller's back; a model of several layers needs a kernel that takes them.
+One kernel holds every layer of one model (``model.layers()``: the handwriting model's LSTM and
+output layer; the synthesis model's LSTM layers, window and head), each with its own sizes. A
+layer it does not hold is refused (``ValueError``), never run on NumPy behind the caller's back.
+A linear layer listed right after an LSTM layer and reading its h (n_in = H) is computed in the
+same kernel call as that layer's step; ``linear`` returns that result when asked for the h the
+step returned (an identity check, so a linear layer that reads something else is still computed).
 
 Arrays cross by copies into views of the kernel's I/O buffers (``assign`` / ``assign_to``, one
 memcpy each), not as call arguments, which would wrap each array in a proxy first.
@@ -21,113 +25,148 @@ memcpy each), not as call arguments, which would wrap each array in a proxy firs
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable
 
 import numpy as np
 
 from .backend import Linear, Lstm, State
 
-BLOCK = 256  # rows of the output layer per kernel call when a whole line's outputs are asked for
-INPUTS = 3  # the kernel's LSTM input: (dx, dy, pen_lift)
+BLOCK = 256  # rows of a linear layer per kernel call when a whole line's outputs are asked for
 
 
 def _f32(a) -> np.ndarray:
     return np.ascontiguousarray(a, dtype=np.float32)
 
 
+def _checksum(layer) -> int:
+    crc = 0
+    for a in (layer.W, layer.b):
+        crc = zlib.crc32(a.T if a.flags.f_contiguous and not a.flags.c_contiguous else _f32(a), crc)
+    return crc
+
+
 class KernelBackend:
-    """The :class:`engine.backend.Backend` methods on one kernel, for the layers ``lstm`` and
-    ``head`` it holds."""
+    """The :class:`engine.backend.Backend` methods on one kernel, for the layers ``layers`` (an
+    :class:`Lstm` or :class:`Linear` each, in the order a step computes them) it holds."""
 
-    def __init__(self, kernel, lstm: Lstm, head: Linear):
-        if lstm.dtype != np.float32 or head.dtype != np.float32:
-            raise ValueError("the kernel computes in float32")
-        if lstm.inputs != INPUTS or head.W.shape[0] != lstm.hidden:
-            raise ValueError(f"the kernel holds an LSTM layer of {INPUTS} inputs and an output layer that reads "
-                             f"its h; got {lstm.inputs} inputs and an output layer of {head.W.shape[0]}")
-        self.kernel, self.lstm, self.head = kernel, lstm, head
-        self._views: dict[tuple[int, int], tuple] = {}
+    def __init__(self, kernel, layers: Iterable[Lstm | Linear]):
+        self.layers = tuple(layers)
+        for layer in self.layers:
+            if not isinstance(layer, (Lstm, Linear)):
+                raise ValueError(f"the kernel holds LSTM and linear layers, not {type(layer).__name__}")
+            if layer.dtype != np.float32:
+                raise ValueError("the kernel computes in float32")
+        if not self.layers:
+            raise ValueError("the kernel needs at least one layer")
+        self.kernel = kernel
+        self._index = {layer: i for i, layer in enumerate(self.layers)}
+        self._shapes = [(layer.W.shape, layer.b.shape) for layer in self.layers]
+        self._follow = {i: i + 1 for i, (a, b) in enumerate(zip(self.layers, self.layers[1:]))
+                        if isinstance(a, Lstm) and isinstance(b, Linear) and b.W.shape[0] == a.hidden}
+        self._views: dict[tuple[int, int, int], tuple] = {}
         self._capacity = 0
-        self._fingerprint = None
-        self._last = (None, None)  # (h, y): the outputs the last step computed with its h
-        self.sync()
-
-    def _weights(self):
-        return self.lstm.W, self.lstm.b, self.head.W, self.head.b
+        self._last: dict[int, tuple] = {}  # linear layer → (h, y): its outputs the last step computed with h
+        kernel.clear()
+        for layer in self.layers:
+            W, b = _f32(layer.W), _f32(layer.b)
+            if isinstance(layer, Lstm):
+                kernel.addLstm(W, b, layer.inputs, layer.hidden)
+            else:
+                kernel.addLinear(W, b, *layer.W.shape)
+        self._checksums = [_checksum(layer) for layer in self.layers]
 
     def sync(self) -> bool:
-        """Load the layers' weights into the kernel if they changed since the last load (an edit in
-        the console, in place or by assignment); True when they were loaded."""
-        crc = 0
-        for a in self._weights():
-            crc = zlib.crc32(a.T if a.flags.f_contiguous and not a.flags.c_contiguous else _f32(a), crc)
-        fingerprint = (crc, tuple(a.shape for a in self._weights()))
-        if fingerprint == self._fingerprint:
-            return False
-        self.kernel.load(*(_f32(a) for a in self._weights()), self.lstm.hidden, len(self.head.b))
-        self._views.clear()  # loading detaches the views made before
-        self._capacity = 0
-        self._last = (None, None)
-        self._fingerprint = fingerprint
-        return True
+        """Re-send the weights of every layer that changed since it was loaded (an edit in the
+        console, in place or by assignment); True when any was."""
+        sent = False
+        for i, layer in enumerate(self.layers):
+            crc = _checksum(layer)
+            if crc == self._checksums[i]:
+                continue
+            if (layer.W.shape, layer.b.shape) != self._shapes[i]:
+                raise ValueError(f"layer {i}'s weights are now {layer.W.shape} and {layer.b.shape}; the kernel holds "
+                                 f"it as {self._shapes[i][0]} and {self._shapes[i][1]}")
+            self.kernel.update(i, _f32(layer.W), _f32(layer.b))
+            self._checksums[i] = crc
+            sent = True
+        if sent:
+            self._last.clear()
+        return sent
 
-    def _views_for(self, B: int, rows: int) -> tuple:
+    def compact(self, layer) -> tuple[bool, ...]:
+        """For an LSTM layer, per block of its rows (its input rows, its recurrent rows): whether the
+        kernel also holds them as integers × a unit per column (quantized weights); () for a linear
+        layer (float panels only)."""
+        return tuple(bool(v) for v in self.kernel.layers[self._held(layer, type(layer), "layer")].compact)
+
+    def _views_for(self, i: int, B: int, rows: int) -> tuple:
         if B > self._capacity:  # the kernel's memory may grow: every view made before is detached
             self._capacity = max(B, 2 * self._capacity)
             self.kernel.reserve(self._capacity)
             self._views.clear()
-        v = self._views.get((B, rows))
-        if v is None:
-            v = self._views[B, rows] = tuple(self.kernel.views(B, rows))  # x, h, c, h2, c2, y
+        v = self._views.get((i, B, rows))
+        if v is None:  # an LSTM's x, h, c, h2, c2; a linear layer's a, y
+            v = self._views[i, B, rows] = tuple(self.kernel.views(i, B, rows))
         return v
 
-    def _check(self, layer, held, what: str) -> None:
-        if layer is not held:
-            raise ValueError(f"this kernel holds another {what}: a layer runs on the kernel that loaded it")
+    def _held(self, layer, kind, what: str) -> int:
+        i = self._index.get(layer)
+        if i is None or not isinstance(layer, kind):
+            raise ValueError(f"this kernel does not hold this {what}: a layer runs on the kernel that loaded it")
+        return i
 
     def step(self, lstm: Lstm, x, h, c) -> State:
-        """h, c of B rows, or one row shared by all B points of x; the output layer's product of the
-        new h is computed in the same call (sampling asks for it next)."""
-        self._check(lstm, self.lstm, "LSTM layer")
+        """h, c of B rows, or one row shared by all B points of x; the linear layer that follows
+        ``lstm`` (if any) is computed on the new h in the same call."""
+        i = self._held(lstm, Lstm, "LSTM layer")
         B, rows, H = len(x), len(h), lstm.hidden
         if rows not in (B, 1) or len(c) != rows:
             raise ValueError("step: h and c need one row per point of x, or a single row")
-        vx, vh, vc, vh2, vc2, vy = self._views_for(B, rows)
-        vx.assign(_f32(x))
+        x = _f32(x)
+        if x.shape != (B, lstm.inputs):
+            raise ValueError(f"step: x must be (B, {lstm.inputs}), got {x.shape}")
+        vx, vh, vc, vh2, vc2 = self._views_for(i, B, rows)
+        vx.assign(x)
         vh.assign(_f32(h))
         vc.assign(_f32(c))
-        self.kernel.run(B, rows != B, True)
+        f = self._follow.get(i, -1)
+        self.kernel.run(i, B, rows != B, f)
         h2, c2 = np.empty((B, H), np.float32), np.empty((B, H), np.float32)
-        y = np.empty((B, len(self.head.b)), np.float32)
         vh2.assign_to(h2)
         vc2.assign_to(c2)
-        vy.assign_to(y)
-        self._last = (h2, y)
+        if f >= 0:
+            y = np.empty((B, len(self.layers[f].b)), np.float32)
+            self._views_for(f, B, B)[1].assign_to(y)
+            self._last[f] = (h2, y)
         return State(h2, c2)
 
     def linear(self, layer: Linear, a) -> np.ndarray:
-        """The output layer's product of hidden outputs (..., H); for the h the last step returned,
-        the outputs that step computed with it."""
-        self._check(layer, self.head, "output layer")
-        if a is self._last[0]:
-            return self._last[1]
-        h = _f32(a)
-        H, n_out = self.lstm.hidden, len(self.head.b)
-        rows = h.reshape(-1, H)
+        """a (..., n_in) · W + b; for the h the last step of the LSTM layer before it returned, the
+        outputs that step computed with it."""
+        i = self._held(layer, Linear, "linear layer")
+        last = self._last.get(i)
+        if last is not None and a is last[0]:
+            return last[1]
+        a = _f32(a)
+        n_in, n_out = layer.W.shape
+        if a.shape[-1:] != (n_in,):
+            raise ValueError(f"linear: a must end in {n_in} values, got {a.shape}")
+        rows = a.reshape(-1, n_in)
         y = np.empty((len(rows), n_out), np.float32)
         for at in range(0, len(rows), BLOCK):
             block = rows[at:at + BLOCK]
-            _, vh, _, _, _, vy = self._views_for(len(block), len(block))
-            vh.assign(block)
-            self.kernel.runOutputs(len(block))
+            va, vy = self._views_for(i, len(block), len(block))
+            va.assign(block)
+            self.kernel.runLinear(i, len(block))
             vy.assign_to(y[at:at + len(block)])
-        return y.reshape(*h.shape[:-1], n_out)
+        return y.reshape(*a.shape[:-1], n_out)
 
     def sequence(self, lstm: Lstm, x, state: State) -> State:
         """A line teacher-forced in one kernel call."""
-        self._check(lstm, self.lstm, "LSTM layer")
-        x = _f32(x).reshape(-1, INPUTS)
+        i = self._held(lstm, Lstm, "LSTM layer")
+        x = _f32(x).reshape(-1, lstm.inputs)
         h0, c0 = state
-        res = self.kernel.sequence(x, _f32(h0).ravel(), _f32(c0).ravel(), len(x))
+        res = self.kernel.sequence(i, x, _f32(h0).ravel(), _f32(c0).ravel(), len(x))
         H = lstm.hidden
         hs = np.asarray(res.h.to_py(), dtype=np.float32).reshape(len(x), H)
         cs = np.asarray(res.c.to_py(), dtype=np.float32).reshape(len(x), H)
@@ -135,9 +174,9 @@ class KernelBackend:
 
 
 def attach(model, kernel) -> KernelBackend:
-    """Put ``model`` (its ``lstm`` and ``head``) on ``kernel``: ``model.backend`` becomes the kernel's
-    backend once the weights are loaded (if loading fails, the model stays as it was). One kernel
-    serves one model."""
-    backend = KernelBackend(kernel, model.lstm, model.head)
+    """Put ``model`` on ``kernel``: every layer of ``model.layers()`` (the handwriting model's or the
+    synthesis model's) is loaded, then ``model.backend`` becomes the kernel's backend (if loading
+    fails, the model stays as it was). One kernel serves one model."""
+    backend = KernelBackend(kernel, model.layers())
     model.backend = backend
     return backend

@@ -102,6 +102,11 @@ class Model:
     Wx = property(lambda self: self.lstm.Wx, doc="(3, 4H) view of W's input rows")
     Wh = property(lambda self: self.lstm.Wh, doc="(H, 4H) view of W's recurrent rows")
 
+    def layers(self) -> tuple:
+        """Its layers in the order a step computes them (what a backend that holds a model's
+        layers loads: ``engine.kernel.attach``)."""
+        return (self.lstm, self.head)
+
     def zero_state(self, batch: int = 1) -> State:
         z = np.zeros((batch, self.hidden), dtype=self.dtype)
         return State(z, z)

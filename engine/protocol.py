@@ -269,12 +269,16 @@ def handle_synthesis(p: dict):
 
 
 def _synthesis_backend(synth: Synthesis) -> dict:
-    """Where the synthesis model's products run: {"backend": "numpy"}. This is the one place the
-    synthesis model meets the WebAssembly kernel: once ``engine.kernel.attach`` can hold its layers
-    (an LSTM layer reading a window, layers wider than 3 inputs), it is called here on a kernel of
-    its own (``_kernel.another()``), with the NumPy path kept when it fails, as ``init`` does for
-    the unconditional model."""
-    return {"backend": "numpy"}
+    """Put the synthesis model on a kernel instance of its own (``_kernel.another()``: one kernel
+    serves one model) when the worker handed one to ``init``; else, or if that fails, it stays on
+    NumPy, as ``init`` does for the unconditional model. → {"backend": …} (and "kernel_error")."""
+    if _kernel is None:
+        return {"backend": "numpy"}
+    try:
+        attach(synth, _kernel.another())
+        return {"backend": "kernel"}
+    except Exception as exc:  # noqa: BLE001 — the NumPy path always works (attach leaves it in place)
+        return {"backend": "numpy", "kernel_error": _sentence(exc)}
 
 
 def _synthesis() -> Synthesis:

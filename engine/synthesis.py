@@ -53,7 +53,8 @@ class Step(NamedTuple):
 class Synthesis:
     """A synthesis model from the container's meta and tensors, in float32 or float64: its LSTM
     layers ``lstms`` (:class:`engine.backend.Lstm`), the window's and the head's linear layers
-    (``window``, ``head``: :class:`engine.backend.Linear`), every product on ``backend``."""
+    (``window``, ``head``: :class:`engine.backend.Linear`), every product on ``backend`` (NumPy
+    unless ``engine.kernel.attach`` put its ``layers()`` on the WebAssembly kernel)."""
 
     def __init__(self, meta: dict, tensors: dict, dtype=np.float32, backend: Backend = NUMPY):
         self.dtype = np.dtype(dtype)
@@ -75,6 +76,11 @@ class Synthesis:
 
     def _linear(self, W, b) -> Linear:
         return Linear(weight_order(np.asarray(W).astype(self.dtype)), np.asarray(b).astype(self.dtype))
+
+    def layers(self) -> tuple:
+        """Its layers in the order a step computes them (what a backend that holds a model's
+        layers loads: ``engine.kernel.attach``): LSTM 1, the window, LSTM 2 … L, the head."""
+        return (self.lstms[0], self.window, *self.lstms[1:], self.head)
 
     # -- text ----------------------------------------------------------------------------------
     def encode(self, text: str) -> np.ndarray:

@@ -1,6 +1,7 @@
-// The kernel as the worker would use it: Pyodide 0.27.7 under Node, the engine's Model on the kernel's
-// backend (engine/kernel.py: its step, branch, states and outputs), against the same Model on
-// Pyodide's NumPy. Checks they agree, then prints ms per step, copies and Python↔JS calls included.
+// The kernel as the worker would use it: Pyodide 0.27.7 under Node, the engine's models on the kernel's
+// backend (engine/kernel.py) against the same models on Pyodide's NumPy: the handwriting model (its
+// step, branch and outputs) and the synthesis model (its step, and write). Checks they agree, then
+// prints ms per step (and points per second of write), copies and Python↔JS calls included.
 //   node kernel/bench_pyodide.mjs [numpy wheel]   (default: the build's cache, ~/.cache/handwriting/)
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -75,4 +76,23 @@ for label, make in (("default model (H=500, M=20)", lambda: engine.load_model())
     for name, m in (("NumPy ", ref), ("kernel", fast)):
         t = per_step(lambda: m.branch(x50, h1, h1), 20)
         print(f"  branch (one shared state, 50 points) {name} {t[0]:7.3f} ms (median {t[1]:7.3f})")
+
+from engine import synthesis as S
+ref, fast = engine.load_synthesis(), engine.load_synthesis()
+attach(fast, await lstm_kernels.make())
+text = "a sentence the model writes"
+a, _ = S.write(fast, text, seed=1, max_points=60)
+b, _ = S.write(ref, text, seed=1, max_points=60)
+print(f"synthesis model (default, {ref.n_layers} x {ref.hidden}): write on the kernel vs Pyodide NumPy, "
+      f"60 points, max|Δ| = {np.abs(a - b).max():.1e}")
+onehot = ref.one_hot(text)
+for name, m in (("NumPy ", ref), ("kernel", fast)):
+    st = {"s": m.zero_state(1)}
+    x = np.zeros((1, 3))
+    def synth_step():
+        st["s"] = m.step(x, st["s"], onehot).state
+    t = per_step(synth_step, 100)
+    w = per_step(lambda: S.write(m, text, seed=1, max_points=200), 1)
+    print(f"  B=1   {name}  Synthesis.step {t[0]:7.3f} ms (median {t[1]:7.3f})   write {w[0] / 200:7.3f} ms per point "
+          f"(median {w[1] / 200:7.3f}): {200 / w[1] * 1e3:6.0f} points/s")
 `);

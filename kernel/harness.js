@@ -1,42 +1,72 @@
-// Parity harness for tests/test_kernel.py: `node kernel/harness.js DIR [MODULE]` runs the kernel
-// (kernel/MODULE, default lstm.wasm) on the float32 files a test wrote into DIR and writes its
-// results beside them.
-//   DIR/job.json: {"models": [{"name", "H", "n_out", "cases": [{"name", "B", "shared"}]}], "tanh": true?}
-//   inputs  DIR/<model>.{W,b,W_out,b_out}.f32, DIR/<model>.<case>.{x,h,c}.f32, DIR/tanh.in.f32
-//   outputs DIR/<model>.<case>.{h2,c2,y,y_h}.f32 (y_h: lstm_outputs on the case's h), DIR/tanh.out.f32,
-//           DIR/loaded.json: {model name: {"compact": whether it loaded into the compact panels}}
+// The kernel for tests/test_kernel.py: `node kernel/harness.js [MODULE]` loads kernel/MODULE
+// (default lstm.wasm) with kernel/lstm.js and serves its Kernel objects over stdin/stdout, one JSON
+// line per request and per reply, so that CPython's engine (engine/kernel.py) drives the real kernel
+// as it does in the browser's worker:
+//   {"k": kernel, "m": method, "a": [args]}  a Kernel method (kernel 0 is the first; "another"
+//                                            replies {"kernel": id}); "layers" replies kernel.layers
+//   {"v": view, "m": "assign", "a": [floats]} / {"v": view, "m": "assign_to"}   a view of the
+//                                            kernel's buffers ("views" replies [{"view": id}, ...]),
+//                                            written or read whole, as Pyodide's assign / assign_to do
+// Float arrays cross as {"f32": base64 of little-endian float32}; a reply is {"r": result} or
+// {"error": message}.
 "use strict";
 const fs = require("fs");
 const path = require("path");
+const readline = require("readline");
 const { createSync } = require("./lstm.js");
 
-const dir = process.argv[2];
-const job = JSON.parse(fs.readFileSync(path.join(dir, "job.json"), "utf8"));
-const read = (name) => {
-  const buf = fs.readFileSync(path.join(dir, name));
-  return new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
-};
-const write = (name, a) => fs.writeFileSync(path.join(dir, name), Buffer.from(a.buffer, a.byteOffset, a.byteLength));
-
-const kernel = createSync(fs.readFileSync(path.join(__dirname, process.argv[3] || "lstm.wasm")));
-if (!kernel) {
+const kernels = [createSync(fs.readFileSync(path.join(__dirname, process.argv[2] || "lstm.wasm")))];
+if (!kernels[0]) {
   console.error("this Node has no WebAssembly SIMD");
   process.exit(3);
 }
-const loaded = {};
-for (const m of job.models || []) {
-  const p = (s) => `${m.name}.${s}.f32`;
-  kernel.load(read(p("W")), read(p("b")), read(p("W_out")), read(p("b_out")), m.H, m.n_out);
-  loaded[m.name] = { compact: kernel.compact };
-  for (const c of m.cases) {
-    const q = (s) => `${m.name}.${c.name}.${s}.f32`;
-    const h = read(q("h"));
-    const out = kernel.step(read(q("x")), h, read(q("c")), c.B, true);
-    write(q("h2"), out.h);
-    write(q("c2"), out.c);
-    write(q("y"), out.y);
-    if (h.length === c.B * m.H) write(q("y_h"), kernel.outputs(h, c.B));
+const views = [];
+
+function decode(v) {
+  if (v && typeof v === "object" && typeof v.f32 === "string") {
+    const bytes = Buffer.from(v.f32, "base64");
+    const out = new Float32Array(bytes.length / 4);
+    new Uint8Array(out.buffer).set(bytes);
+    return out;
   }
+  return v;
 }
-fs.writeFileSync(path.join(dir, "loaded.json"), JSON.stringify(loaded));
-if (job.tanh) write("tanh.out.f32", kernel.tanh(read("tanh.in.f32")));
+
+function encode(v) {
+  if (v instanceof Float32Array) return { f32: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64") };
+  if (Array.isArray(v)) return v.map(encode);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, encode(x)]));
+  return v === undefined ? null : v;
+}
+
+function serve(msg) {
+  const args = (msg.a || []).map(decode);
+  if (msg.v !== undefined) {
+    const view = views[msg.v];
+    if (view.length === 0 && view.buffer.byteLength === 0) throw new Error("view detached: the kernel's memory grew");
+    if (msg.m === "assign") {
+      if (args[0].length !== view.length) throw new Error(`assign: ${args[0].length} values into a view of ${view.length}`);
+      view.set(args[0]);
+      return null;
+    }
+    if (msg.m === "assign_to") return view.slice();
+    throw new Error(`no view method ${msg.m}`);
+  }
+  const kernel = kernels[msg.k];
+  if (msg.m === "layers") return kernel.layers.map(({ kind, inputs, outputs, compact }) => ({ kind, inputs, outputs, compact }));
+  if (msg.m === "another") return { kernel: kernels.push(kernel.another()) - 1 };
+  if (typeof kernel[msg.m] !== "function") throw new Error(`no kernel method ${msg.m}`);
+  const result = kernel[msg.m](...args);
+  if (msg.m === "views") return result.map((view) => ({ view: views.push(view) - 1 }));
+  return result === kernel ? null : result;
+}
+
+readline.createInterface({ input: process.stdin }).on("line", (line) => {
+  let reply;
+  try {
+    reply = { r: encode(serve(JSON.parse(line))) };
+  } catch (e) {
+    reply = { error: String(e && e.message ? e.message : e) };
+  }
+  process.stdout.write(JSON.stringify(reply) + "\n");
+});

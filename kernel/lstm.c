@@ -1,50 +1,74 @@
-/* The LSTM update and the output layer's product of engine/backend.py's NumpyBackend as one fused
- * WebAssembly SIMD kernel (no libc, no Emscripten).
+/* The layers of engine/backend.py (Lstm and Linear) with NumpyBackend's arithmetic as one fused
+ * WebAssembly SIMD kernel (no libc, no Emscripten). An instance holds a model's layers, each with
+ * its own sizes and weights, addressed by the index kernel_add gave it:
  *
- * Math (engine.backend.Lstm's form, weights already folded and reordered by Model.__init__):
- *   z  = [x, h] · W + b          W (3+H, 4H), columns i, f, o (halved) | g
- *   t  = tanh(z);  i, f, o = 0.5 + 0.5·t;  g = t
- *   c' = f·c + i·g;  h' = o·tanh(c');  y = h'·W_out + b_out   (H × n_out)
+ *   an LSTM layer, I inputs and H units (engine.backend.Lstm's form: weights already folded and
+ *   reordered by the model):
+ *     z  = [x, h] · W + b          W (I+H, 4H), columns i, f, o (halved) | g
+ *     t  = tanh(z);  i, f, o = 0.5 + 0.5·t;  g = t
+ *     c' = f·c + i·g;  h' = o·tanh(c')
+ *   a linear layer, n_in → n_out:  y = a · W + b
  *
- * Layout. The weights arrive row-major in a staging area (lstm_prepare returns it) and lstm_pack
- * repacks them into panels: panel p holds hidden units 4p..4p+3 as 16 columns, the four gates
- * i, f, o, g of those units side by side, for all 3 + H rows, contiguously (K × 16 floats). One
- * panel's product for a batch row is then 4 f32x4 accumulators that ARE the four gates of 4 units,
- * so the cell update runs straight from registers and z is never stored. The output layer is
- * packed the same way (16 output columns per panel, H rows). Panels are the outer loop and batch
- * rows (two at a time) the inner one, so a panel (32 KB at H = 500) is read from L1 by every row.
+ * A step of an LSTM layer may also compute a linear layer of its new h' in the same call (the
+ * handwriting model's output layer, the synthesis model's window).
+ *
+ * Layout. A layer's weights arrive row-major in its staging area (kernel_add returns it) and
+ * kernel_pack repacks them into panels of 16 columns for all K rows, contiguously (K × 16 floats):
+ * an LSTM's panel p holds hidden units 4p..4p+3, the four gates i, f, o, g of those units side by
+ * side; a linear layer's panel p its output columns 16p..16p+15. One panel's product for a batch
+ * row is then 4 f32x4 accumulators, which for an LSTM ARE the four gates of 4 units, so the cell
+ * update runs straight from registers and z is never stored. Panels are the outer loop and batch
+ * rows (two at a time) the inner one, so a panel (32 KB at K = 500) is read from L1 by every row.
  * H and n_out need not be multiples of 4 or 16: panels are zero-padded, stores are partial.
  *
- * Compact recurrent panels. A product with ONE row of h (batch 1, and Model.branch's shared row)
- * reads all 4 MB of the recurrent weights per step at H = 500, more than this class of CPU's L2
- * cache, and is bound by that. Quantized weights (the project's q8 files, the 2016 file) are, per
- * column j, integers times a unit u_j (times the folding Model.__init__ applies, itself a column
- * factor). lstm_pack finds u_j (from the column's smallest nonzero |w|) and, when every recurrent
- * column is such a multiple with |q| ≤ 256, keeps the q too, as bfloat16 (integers up to 256 are
- * exact in it: the copy is lossless), two per 32-bit lane: half the bytes, and widening is one
- * AND or one shift per 4 weights. A one-row product then sums h·q and scales the sum by u once.
- * Several rows at a time (dot2) stay on the float panels: there the work is arithmetic, not
- * bytes. Weights that do not factor (random ones, a console edit such as W += noise) use the
- * float panels everywhere.
+ * Compact panels. A product with ONE row of activations (batch 1, and Model.branch's shared row)
+ * reads all of an LSTM layer's weights per step (4 MB at I + H = 503, H = 500), more than this
+ * class of CPU's L2 cache, and is bound by that. Quantized weights (the project's q8 files, the
+ * 2016 file) are, per column j, integers times a unit u_j (times the folding the model applies,
+ * itself a factor of a column or of rows). An LSTM's rows are two blocks, its input rows and its
+ * recurrent rows, and kernel_pack factors each on its own: it finds u_j (from the block column's
+ * smallest nonzero |w|) and, when every column of the block is such a multiple with |q| ≤ 256,
+ * keeps the q too, as bfloat16 (integers up to 256 are exact in it: the copy is lossless), two per
+ * 32-bit lane: half the bytes, and widening is one AND or one shift per 4 weights. A one-row
+ * product then sums a·q and scales the sum by u once. Several rows at a time (dot2) stay on the
+ * float panels: there the work is arithmetic, not bytes. A block that does not factor (random
+ * weights, a console edit such as W += noise, input rows that the model scaled row by row) uses the
+ * float panels everywhere. Linear layers keep float panels only: theirs (≤ 256 KB here) stay in
+ * cache between steps, where the widening costs more than the bytes save (the handwriting model's
+ * output layer alone: 4-7 % slower compact; the synthesis model's step: no difference).
  *
- * I/O buffers (lstm_buffers(B) returns their table) hold rows with stride H, n_out, 3: no padding.
+ * I/O buffers (kernel_buffers(B) lays them out for every layer; kernel_buffer(l, k) gives each)
+ * hold rows with stride I, H or n_out: no padding.
  */
 #include <wasm_simd128.h>
 
 typedef unsigned int u32;
 #define EXPORT(name) __attribute__((export_name(name)))
+#define MAX_LAYERS 16
+#define LSTM 0
+#define LINEAR 1
 
 extern unsigned char __heap_base;
 
-static int H, N_OUT, K, P, Q;           /* hidden, outputs, rows 3 + H, gate panels, output panels */
-static float *Wp, *bp, *Wo, *bo, *stage; /* packed weights, padded biases, row-major staging */
-static u32 *Vq;                          /* compact recurrent panels: P × H × 8 lanes of 2 bfloat16 */
-static float *units;                     /* P × 16 column units u_j of the compact panels */
-static float *colstat;                   /* 2 × 4H values: lstm_pack's per-column scratch */
-static int compact;                      /* 1 when Vq and units hold the recurrent weights */
-static unsigned char *io_base;
-static int cap;                          /* batch rows the I/O buffers hold */
-static int table[8];                     /* x, h, c, h2, c2, y, cap, scratch */
+typedef struct {
+    int kind;              /* LSTM or LINEAR */
+    int I, H;              /* inputs; units (LSTM) or outputs (LINEAR) */
+    int K, cols, P;        /* rows (I + H or I), staging columns (4H or H), panels of 16 columns */
+    int start[3];          /* an LSTM's row blocks k = [start[k], start[k + 1]): its inputs, its recurrent rows */
+    float *Wp, *bp;        /* float panels P × K × 16, padded biases P × 16 */
+    u32 *Vq[2];            /* an LSTM's compact panels of block k: P × (its rows) × 8 lanes of 2 bfloat16 */
+    float *units;          /* an LSTM's 2 × P × 16 column units of the compact panels */
+    float *colstat;        /* an LSTM's 2 × 4H: kernel_pack's per-column scratch */
+    float *stage;          /* row-major staging: W (K × cols), then b (cols) */
+    int compact;           /* bit k set when an LSTM's block k is held in the compact panels too */
+    float *io[5];          /* LSTM: x (B × I), h, c, h2, c2 (B × H); LINEAR: a (B × I), y (B × H) */
+} Layer;
+
+static Layer layers[MAX_LAYERS];
+static int n_layers;
+static unsigned char *top;    /* the end of the last layer's weights: the I/O buffers follow */
+static unsigned char *io_end; /* the end of the I/O buffers: kernel_scratch follows */
+static int cap;               /* batch rows the I/O buffers hold */
 
 /* ---------------------------------------------------------------------------------------------
  * tanh, |error| ≤ a few ulp: tanh(a) = e / (e + 2), e = expm1(2a), a = |x| clamped to 10, sign
@@ -189,14 +213,18 @@ __attribute__((noinline)) static void dotq(v128_t *acc, const float *a, const u3
     for (int v = 0; v < 4; v++) acc[v] = MADD(acc[v], r[v], wasm_v128_load(u + 4 * v));
 }
 
-/* acc += h · (the recurrent rows of panel p): the compact panels where there are. */
-static void dot_h(v128_t *acc, const float *h, int p) {
-    if (compact) dotq(acc, h, Vq + (u32)p * H * 8, units + 16 * p, H);
-    else dot1(acc, h, Wp + (u32)p * K * 16 + 3 * 16, H);
+/* acc += a · (the rows of block k of panel p of LSTM layer L): the compact panels where the block
+ * has them. */
+static void dot_block(v128_t *acc, const float *a, const Layer *L, int p, int k) {
+    int r0 = L->start[k], n = L->start[k + 1] - r0;
+    if (L->compact >> k & 1) dotq(acc, a, L->Vq[k] + 8 * (u32)p * (u32)n, L->units + 16 * ((u32)k * L->P + p), n);
+    else dot1(acc, a, L->Wp + 16 * ((u32)p * L->K + (u32)r0), n);
 }
 
 /* ---------------------------------------------------------------------------------------------
- * Memory: a bump layout from __heap_base, grown with memory.grow; nothing is ever freed. */
+ * Memory: a bump layout from __heap_base, grown with memory.grow: the layers' weights in the
+ * order they were added, then the I/O buffers, then the scratch area. Nothing is freed but all
+ * of it at once (kernel_clear). */
 static unsigned char *align64(unsigned char *p) { return (unsigned char *)(((u32)p + 63u) & ~63u); }
 
 static int reserve(unsigned char *end) {
@@ -212,62 +240,85 @@ static float *carve(unsigned char **at, u32 floats) {
     return p;
 }
 
-/* Size the model: returns the staging area where the caller writes, back to back and row-major,
- * W (3+H)·4H, b 4H, W_out H·n_out, b_out n_out (float32), then calls lstm_pack; 0 if memory ran
- * out. Forgets the I/O buffers (lstm_buffers lays them out again). */
-EXPORT("lstm_prepare") __attribute__((minsize)) float *lstm_prepare(int hidden, int n_out) {
-    if (hidden < 1 || n_out < 1) return 0;
-    H = hidden, N_OUT = n_out, K = 3 + hidden, P = (hidden + 3) / 4, Q = (n_out + 15) / 16;
-    unsigned char *at = &__heap_base;
-    Wp = carve(&at, (u32)P * K * 16);
-    bp = carve(&at, (u32)P * 16);
-    Wo = carve(&at, (u32)Q * H * 16);
-    bo = carve(&at, (u32)Q * 16);
-    Vq = (u32 *)carve(&at, (u32)P * H * 8);
-    units = carve(&at, (u32)P * 16);
-    colstat = carve(&at, 2 * 4 * (u32)H);
-    stage = carve(&at, (u32)K * 4 * H + 4 * H + (u32)H * N_OUT + N_OUT);
-    io_base = align64(at);
-    cap = 0, compact = 0;
-    return reserve(io_base) ? stage : 0;
+/* Forget every layer (and the I/O buffers). */
+EXPORT("kernel_clear") void kernel_clear(void) {
+    n_layers = 0, top = io_end = &__heap_base, cap = 0;
 }
 
-/* Column col of the recurrent rows (gate col / H of unit col % H) is column c of panel p: returns
- * 16p + c, its index in units. */
-static u32 panel_column(int col) {
-    int j = col % H;
-    return 16 * (u32)(j / 4) + 4 * (u32)(col / H) + (u32)(j & 3);
+/* Add layer n_layers: kind LSTM (inputs I, units n) or LINEAR (inputs I, outputs n). Returns its
+ * staging area, where the caller writes W (row-major: I + n rows of 4n for an LSTM, I rows of n
+ * for a linear layer) and then b (4n or n floats), and then calls kernel_pack; 0 if the sizes are
+ * bad, MAX_LAYERS are held or memory ran out (nothing is added then). Forgets the I/O buffers
+ * (kernel_buffers lays them out again). */
+EXPORT("kernel_add") __attribute__((minsize)) float *kernel_add(int kind, int inputs, int n) {
+    if (n_layers == MAX_LAYERS || inputs < 1 || n < 1 || (kind != LSTM && kind != LINEAR)) return 0;
+    Layer *L = &layers[n_layers];
+    unsigned char *at = n_layers ? top : &__heap_base;
+    int lstm = kind == LSTM;
+    L->kind = kind, L->I = inputs, L->H = n;
+    L->K = lstm ? inputs + n : inputs, L->cols = lstm ? 4 * n : n, L->P = lstm ? (n + 3) / 4 : (n + 15) / 16;
+    L->start[0] = 0, L->start[1] = inputs, L->start[2] = L->K;
+    L->Wp = carve(&at, (u32)L->P * L->K * 16);
+    L->bp = carve(&at, (u32)L->P * 16);
+    if (lstm) {
+        for (int k = 0; k < 2; k++) L->Vq[k] = (u32 *)carve(&at, (u32)L->P * (L->start[k + 1] - L->start[k]) * 8);
+        L->units = carve(&at, 2 * (u32)L->P * 16);
+        L->colstat = carve(&at, 2 * (u32)L->cols);
+    }
+    L->stage = carve(&at, (u32)L->K * L->cols + L->cols);
+    if (!reserve(at)) return 0;
+    L->compact = 0;
+    top = io_end = at, cap = 0, n_layers++;
+    return L->stage;
 }
 
-/* Where panel column pc (16p + c) lies in the compact panels, counted in 16-bit halves: its index
- * in row 0 of panel p (row k adds 16k). Lanes 0-3 of a row hold the panel's columns 0-3 (high
- * half) and 4-7 (low), lanes 4-7 its columns 8-11 (high) and 12-15 (low); little-endian, so a
- * lane's high half is its second. */
-static u32 half_index(u32 pc) {
+/* Panel column pc (16p + c) → the staging column it holds, or −1 for padding. An LSTM's column c
+ * of panel p is gate c / 4 of unit 4p + c % 4; a linear layer's is output 16p + c. */
+static int staging_column(const Layer *L, u32 pc) {
+    if (L->kind == LINEAR) return pc < (u32)L->H ? (int)pc : -1;
+    int j = 4 * (int)(pc / 16) + (int)(pc & 3);
+    return j < L->H ? (int)((pc % 16) / 4) * L->H + j : -1;
+}
+
+/* The reverse for an LSTM: staging column col → its panel column 16p + c (its index in a block's
+ * units). */
+static u32 panel_column(const Layer *L, int col) {
+    int j = col % L->H;
+    return 16 * (u32)(j / 4) + 4 * (u32)(col / L->H) + (u32)(j & 3);
+}
+
+/* Where panel column pc lies in a block's compact panels (of rows rows), counted in 16-bit halves:
+ * its index in the block's first row of panel p (each further row adds 16). Lanes 0-3 of a row hold
+ * the panel's columns 0-3 (high half) and 4-7 (low), lanes 4-7 its columns 8-11 (high) and 12-15
+ * (low); little-endian, so a lane's high half is its second. */
+static u32 half_index(u32 pc, u32 rows) {
     u32 p = pc / 16, c = pc % 16;
-    return p * (u32)H * 16 + 2 * (c < 8 ? c & 3 : 4 + (c & 3)) + ((c & 4) == 0);
+    return p * rows * 16 + 2 * (c < 8 ? c & 3 : 4 + (c & 3)) + ((c & 4) == 0);
 }
 
-/* The compact panels from the staging area, if every recurrent column factors; 1 if they were.
- * Column col's integers are q = w / u, u = small / m for the first m = 1, 2, ..., 16 at which every
- * q is within tol of an integer of |q| ≤ 256 (tol: 2^-22 of the column's largest |w|, a float32
- * rounding of q·u being what a dequantized weight is; small: its smallest nonzero |w|, 0 for a zero
- * column, whose q are all 0). m = 1 fits nearly every column of a trained model, not always every
- * one of random quantized weights. First small and the largest |w| of every column, row by row (the
- * staging area is row-major); then four columns (one vector) at a time, all rows at once for each
- * m: the lanes that fit keep their unit (their q, written again while other lanes try the next m,
- * do not change), and a try stops at the first row where every lane still trying has failed (so
- * weights that do not factor, such as a console edit, cost little). Four columns to a vector
- * throughout, one path for every m. */
-static int pack_compact(const float *W) {
-    u32 n = 4 * (u32)H;
-    float *small = colstat, *tol = colstat + n;
-    unsigned short *halves = (unsigned short *)Vq;
+/* LSTM block blk's compact panels from the staging area, if every column of the block factors; 1
+ * if it did. Column col's integers are q = w / u, u = small / m for the first m = 1, 2, ..., 16 at which
+ * every q is within tol of an integer of |q| ≤ 256 (tol: 2^-22 of the block column's largest |w|,
+ * a float32 rounding of q·u being what a dequantized weight is; small: its smallest nonzero |w|, 0
+ * for a zero column, whose q are all 0). m = 1 fits nearly every column of a trained model, not
+ * always every one of random quantized weights. First small and the largest |w| of every column,
+ * row by row (the staging area is row-major); then four columns (one vector) at a time, all the
+ * block's rows at once for each m: the lanes that fit keep their unit (their q, written again while
+ * other lanes try the next m, do not change), and a try stops at the first row where every lane
+ * still trying has failed (so weights that do not factor, such as a console edit, cost little).
+ * Four columns to a vector throughout (4H columns), one path for every m. */
+static int pack_block(Layer *L, int blk) {
+    const u32 n = (u32)L->cols;
+    const int r0 = L->start[blk], r1 = L->start[blk + 1];
+    const float *W = L->stage;
+    float *small = L->colstat, *tol = L->colstat + n, *units = L->units + 16 * (u32)blk * L->P;
+    const u32 rows = (u32)(r1 - r0);
+    unsigned short *halves = (unsigned short *)L->Vq[blk];
     const v128_t inf = wasm_f32x4_const_splat(__builtin_inff()), zero = ZERO, one = wasm_f32x4_const_splat(1.0f);
     const v128_t limit = wasm_f32x4_const_splat(256.0f);
     for (u32 col = 0; col < n; col++) small[col] = __builtin_inff(), tol[col] = 0;
-    for (int k = 0; k < H; k++) {
-        const float *row = W + (u32)(3 + k) * n;
+    for (int k = r0; k < r1; k++) {
+        const float *row = W + (u32)k * n;
         for (u32 col = 0; col < n; col += 4) {
             v128_t a = wasm_f32x4_abs(wasm_v128_load(row + col));
             wasm_v128_store(tol + col, wasm_f32x4_max(wasm_v128_load(tol + col), a));
@@ -279,23 +330,23 @@ static int pack_compact(const float *W) {
         if (small[col] == __builtin_inff()) small[col] = 0;  /* a zero column: unit 0, every q 0 */
         tol[col] *= 0x1p-22f;
     }
-    for (u32 i = (u32)(P - 1) * H * 8; i < (u32)P * H * 8; i++) Vq[i] = 0;  /* the last panel's padding */
-    for (int i = 0; i < P * 16; i++) units[i] = 0;
+    for (u32 i = (u32)(L->P - 1) * rows * 8; i < (u32)L->P * rows * 8; i++) L->Vq[blk][i] = 0;  /* the last panel's padding */
+    for (int i = 0; i < L->P * 16; i++) units[i] = 0;
     for (u32 col = 0; col < n; col += 4) {
-        const u32 s0 = half_index(panel_column((int)col)), s1 = half_index(panel_column((int)col + 1));
-        const u32 s2 = half_index(panel_column((int)col + 2)), s3 = half_index(panel_column((int)col + 3));
+        const u32 s0 = half_index(panel_column(L, (int)col), rows), s1 = half_index(panel_column(L, (int)col + 1), rows);
+        const u32 s2 = half_index(panel_column(L, (int)col + 2), rows), s3 = half_index(panel_column(L, (int)col + 3), rows);
         const v128_t lo = wasm_v128_load(small + col), tl = wasm_v128_load(tol + col);
         v128_t u = lo, trying = wasm_i32x4_const_splat(-1);
         for (int m = 1;; m++) {
             v128_t r = wasm_v128_bitselect(wasm_f32x4_div(one, u), zero, wasm_f32x4_gt(u, zero));  /* 1/u, or 0 */
             v128_t fits = trying;
-            for (int k = 0; k < H && wasm_v128_any_true(fits); k++) {
-                v128_t v = wasm_v128_load(W + (u32)(3 + k) * n + col);
+            for (int k = r0; k < r1 && wasm_v128_any_true(fits); k++) {
+                v128_t v = wasm_v128_load(W + (u32)k * n + col);
                 v128_t q = wasm_f32x4_nearest(wasm_f32x4_mul(v, r));
                 v128_t off = wasm_f32x4_abs(wasm_f32x4_sub(wasm_f32x4_mul(q, u), v));
                 fits = wasm_v128_and(fits, wasm_v128_and(wasm_f32x4_le(wasm_f32x4_abs(q), limit), wasm_f32x4_le(off, tl)));
                 v128_t bits = wasm_u32x4_shr(q, 16);  /* bfloat16 of q: exact for |q| ≤ 256 */
-                u32 row = 16 * (u32)k;
+                u32 row = 16 * (u32)(k - r0);
                 halves[s0 + row] = (unsigned short)wasm_u32x4_extract_lane(bits, 0);
                 halves[s1 + row] = (unsigned short)wasm_u32x4_extract_lane(bits, 1);
                 halves[s2 + row] = (unsigned short)wasm_u32x4_extract_lane(bits, 2);
@@ -306,65 +357,80 @@ static int pack_compact(const float *W) {
             if (m == 16) return 0;
             u = wasm_v128_bitselect(wasm_f32x4_div(lo, wasm_f32x4_splat((float)(m + 1))), u, trying);
         }
-        units[panel_column((int)col)] = wasm_f32x4_extract_lane(u, 0);
-        units[panel_column((int)col + 1)] = wasm_f32x4_extract_lane(u, 1);
-        units[panel_column((int)col + 2)] = wasm_f32x4_extract_lane(u, 2);
-        units[panel_column((int)col + 3)] = wasm_f32x4_extract_lane(u, 3);
+        units[panel_column(L, (int)col)] = wasm_f32x4_extract_lane(u, 0);
+        units[panel_column(L, (int)col + 1)] = wasm_f32x4_extract_lane(u, 1);
+        units[panel_column(L, (int)col + 2)] = wasm_f32x4_extract_lane(u, 2);
+        units[panel_column(L, (int)col + 3)] = wasm_f32x4_extract_lane(u, 3);
     }
     return 1;
 }
 
-/* Staging → panels, and the compact ones where the weights factor (returns 1 then). Safe to call
- * again after new weights were written to the staging area. */
-EXPORT("lstm_pack") __attribute__((minsize)) int lstm_pack(void) {
-    const float *W = stage, *b = W + (u32)K * 4 * H, *V = b + 4 * H, *c = V + (u32)H * N_OUT;
-    for (int p = 0; p < P; p++) {
-        float *dst = Wp + (u32)p * K * 16;
-        for (int k = 0; k < K; k++)
-            for (int g = 0; g < 4; g++)
-                for (int l = 0; l < 4; l++) {
-                    int j = 4 * p + l;
-                    dst[16 * k + 4 * g + l] = j < H ? W[(u32)k * 4 * H + g * H + j] : 0.0f;
-                }
-        for (int g = 0; g < 4; g++)
-            for (int l = 0; l < 4; l++) {
-                int j = 4 * p + l;
-                bp[16 * p + 4 * g + l] = j < H ? b[g * H + j] : 0.0f;
-            }
-    }
-    for (int q = 0; q < Q; q++) {
-        float *dst = Wo + (u32)q * H * 16;
-        for (int k = 0; k < H; k++)
-            for (int l = 0; l < 16; l++) {
-                int j = 16 * q + l;
-                dst[16 * k + l] = j < N_OUT ? V[(u32)k * N_OUT + j] : 0.0f;
-            }
-        for (int l = 0; l < 16; l++) {
-            int j = 16 * q + l;
-            bo[16 * q + l] = j < N_OUT ? c[j] : 0.0f;
+/* Layer l's staging area → its panels, and an LSTM's compact ones of every block that factors.
+ * Returns the compact blocks as bits (bit k: block k; 0 for a linear layer), or −1 for a layer not
+ * held. Safe to call again after
+ * new weights were written to the staging area. */
+EXPORT("kernel_pack") __attribute__((minsize)) int kernel_pack(int l) {
+    if (l < 0 || l >= n_layers) return -1;
+    Layer *L = &layers[l];
+    const float *W = L->stage, *b = W + (u32)L->K * L->cols;
+    for (int p = 0; p < L->P; p++) {
+        float *dst = L->Wp + (u32)p * L->K * 16;
+        int src[16];
+        for (int c = 0; c < 16; c++) {
+            src[c] = staging_column(L, 16 * (u32)p + (u32)c);
+            L->bp[16 * p + c] = src[c] < 0 ? 0.0f : b[src[c]];
         }
+        for (int k = 0; k < L->K; k++)
+            for (int c = 0; c < 16; c++) dst[16 * k + c] = src[c] < 0 ? 0.0f : W[(u32)k * L->cols + (u32)src[c]];
     }
-    return compact = pack_compact(W);
+    L->compact = 0;
+    if (L->kind == LSTM)
+        for (int k = 0; k < 2; k++) L->compact |= pack_block(L, k) << k;
+    return L->compact;
 }
 
-/* I/O buffers for up to B rows (at least the capacity already laid out). Returns a table of byte
- * offsets: x (B×3), h (B×H), c (B×H), h2 (B×H), c2 (B×H), y (B×n_out), the capacity, and a
- * scratch area of max(B×H, B×n_out) floats; 0 if memory ran out. Growing moves nothing that holds
- * weights, but JS views of the old memory buffer must be re-made. */
-EXPORT("lstm_buffers") __attribute__((minsize)) int *lstm_buffers(int B) {
-    if (!H || B < 1) return 0;
-    if (B > cap) {
-        unsigned char *at = io_base;
-        u32 n = (u32)B * (H > N_OUT ? H : N_OUT);
-        float *x = carve(&at, (u32)B * 3), *h = carve(&at, (u32)B * H), *c = carve(&at, (u32)B * H);
-        float *h2 = carve(&at, (u32)B * H), *c2 = carve(&at, (u32)B * H), *y = carve(&at, (u32)B * N_OUT);
-        float *s = carve(&at, n);
-        if (!reserve(at)) return 0;
-        table[0] = (int)x, table[1] = (int)h, table[2] = (int)c, table[3] = (int)h2;
-        table[4] = (int)c2, table[5] = (int)y, table[7] = (int)s;
-        table[6] = cap = B;
+/* The I/O buffers' layout for B rows, from top: every layer's, in order; with set, into the
+ * layers. Returns its end. */
+static unsigned char *layout_io(int B, int set) {
+    unsigned char *at = top;
+    for (int l = 0; l < n_layers; l++) {
+        Layer *L = &layers[l];
+        u32 rows[5] = {(u32)L->I, (u32)L->H, (u32)L->H, (u32)L->H, (u32)L->H};
+        for (int k = 0; k < (L->kind == LSTM ? 5 : 2); k++) {
+            float *p = carve(&at, (u32)B * rows[k]);
+            if (set) L->io[k] = p;
+        }
     }
-    return table;
+    return at;
+}
+
+/* I/O buffers for up to B rows of every layer (at least the capacity already laid out): returns
+ * the capacity, 0 if no layer is held or memory ran out. Growing moves nothing that holds weights,
+ * but JS views of the old memory buffer must be re-made. */
+EXPORT("kernel_buffers") __attribute__((minsize)) int kernel_buffers(int B) {
+    if (!n_layers || B < 1) return 0;
+    if (B > cap) {
+        unsigned char *end = layout_io(B, 0);
+        if (!reserve(end)) return 0;
+        layout_io(B, 1);
+        io_end = end, cap = B;
+    }
+    return cap;
+}
+
+/* The byte offset of layer l's buffer k: an LSTM's x, h, c, h2, c2 (k = 0..4), a linear layer's
+ * a, y (k = 0, 1); 0 for none (or before kernel_buffers). */
+EXPORT("kernel_buffer") int kernel_buffer(int l, int k) {
+    if (l < 0 || l >= n_layers || !cap || k < 0 || k >= (layers[l].kind == LSTM ? 5 : 2)) return 0;
+    return (int)layers[l].io[k];
+}
+
+/* n floats of scratch after the I/O buffers (valid until layers or buffers change); 0 if memory ran out. */
+EXPORT("kernel_scratch") __attribute__((minsize)) float *kernel_scratch(int n) {
+    if (!io_end) io_end = top = &__heap_base;
+    unsigned char *at = io_end;
+    float *p = carve(&at, n > 0 ? (u32)n : 0u);
+    return reserve(at) ? p : 0;
 }
 
 /* The first cols (1..16) of a panel's four accumulators to y. */
@@ -372,45 +438,51 @@ __attribute__((noinline)) static void store_cols(float *y, const v128_t *acc, in
     for (int v = 0; 4 * v < cols; v++) store_n(y + 4 * v, acc[v], cols - 4 * v < 4 ? cols - 4 * v : 4);
 }
 
-/* y (B×n_out) = h (B×H) · W_out + b_out. */
-static void outputs(const float *h, float *y, int B) {
-    for (int q = 0; q < Q; q++) {
-        const float *w = Wo + (u32)q * H * 16, *bias = bo + 16 * q;
-        int cols = N_OUT - 16 * q < 16 ? N_OUT - 16 * q : 16, b = 0;
+/* y (B × n_out) = a (B × n_in) · W + b for linear layer F. */
+static void linear_rows(const Layer *F, const float *a, float *y, int B) {
+    const int n_in = F->I, n_out = F->H;
+    for (int q = 0; q < F->P; q++) {
+        const float *w = F->Wp + (u32)q * F->K * 16, *bias = F->bp + 16 * q;
+        int cols = n_out - 16 * q < 16 ? n_out - 16 * q : 16, b = 0;
         for (; b + 2 <= B; b += 2) {
             v128_t a0[4], a1[4];
             for (int v = 0; v < 4; v++) a0[v] = a1[v] = wasm_v128_load(bias + 4 * v);
-            dot2(a0, a1, h + (u32)b * H, h + (u32)(b + 1) * H, w, H);
-            store_cols(y + (u32)b * N_OUT + 16 * q, a0, cols);
-            store_cols(y + (u32)(b + 1) * N_OUT + 16 * q, a1, cols);
+            dot2(a0, a1, a + (u32)b * n_in, a + (u32)(b + 1) * n_in, w, n_in);
+            store_cols(y + (u32)b * n_out + 16 * q, a0, cols);
+            store_cols(y + (u32)(b + 1) * n_out + 16 * q, a1, cols);
         }
         for (; b < B; b++) {
             v128_t a0[4];
             for (int v = 0; v < 4; v++) a0[v] = wasm_v128_load(bias + 4 * v);
-            dot1(a0, h + (u32)b * H, w, H);
-            store_cols(y + (u32)b * N_OUT + 16 * q, a0, cols);
+            dot1(a0, a + (u32)b * n_in, w, n_in);
+            store_cols(y + (u32)b * n_out + 16 * q, a0, cols);
         }
     }
 }
 
-/* One step for B rows of the buffers: x (B×3); h, c (B×H), or with shared ≠ 0 one row each that
- * every x row continues (Model.branch: the recurrent product is done once). Writes h2, c2 (B×H)
- * and, with with_y ≠ 0, y = h2 · W_out + b_out. */
-EXPORT("lstm_step") void lstm_step(int B, int shared, int with_y) {
-    const float *x = (const float *)table[0], *h = (const float *)table[1], *c = (const float *)table[2];
-    float *h2 = (float *)table[3], *c2 = (float *)table[4];
-    if (B < 1 || B > cap) return;
-    for (int p = 0; p < P; p++) {
-        const float *w = Wp + (u32)p * K * 16, *wh = w + 3 * 16;
-        v128_t bias[4] = {wasm_v128_load(bp + 16 * p), wasm_v128_load(bp + 16 * p + 4),
-                          wasm_v128_load(bp + 16 * p + 8), wasm_v128_load(bp + 16 * p + 12)};
+/* One step of LSTM layer l for B rows of its buffers: x (B × I); h, c (B × H), or with shared ≠ 0
+ * one row each that every x row continues (Model.branch: the recurrent product is done once).
+ * Writes h2, c2 (B × H) and, with follow ≥ 0, linear layer follow's y = h2 · W + b (its inputs
+ * must be H). Returns 1, or 0 (nothing computed) for a layer, size or follow that does not fit. */
+EXPORT("kernel_step") int kernel_step(int l, int B, int shared, int follow) {
+    if (l < 0 || l >= n_layers || layers[l].kind != LSTM || B < 1 || B > cap) return 0;
+    /* A copy of the layer's description: its fields stay in locals through the loops (the stores
+     * of h2 and c2 could otherwise alias them, and they would be reloaded for every panel). */
+    const Layer layer = layers[l], *L = &layer, *F = follow >= 0 && follow < n_layers ? &layers[follow] : 0;
+    if (follow >= 0 && (!F || F->kind != LINEAR || F->I != L->H)) return 0;
+    const int I = L->I, H = L->H;
+    const float *x = L->io[0], *h = L->io[1], *c = L->io[2];
+    float *h2 = L->io[3], *c2 = L->io[4];
+    for (int p = 0; p < L->P; p++) {
+        const float *w = L->Wp + (u32)p * L->K * 16, *wh = w + (u32)I * 16, *bp = L->bp + 16 * p;
+        v128_t bias[4] = {wasm_v128_load(bp), wasm_v128_load(bp + 4), wasm_v128_load(bp + 8), wasm_v128_load(bp + 12)};
         int j = 4 * p, n = H - j < 4 ? H - j : 4;
         if (shared) {
             v128_t r[4] = {bias[0], bias[1], bias[2], bias[3]};
-            dot_h(r, h, p);
+            dot_block(r, h, L, p, 1);
             for (int b = 0; b < B; b++) {
                 v128_t a[4] = {r[0], r[1], r[2], r[3]};
-                dot1(a, x + 3 * b, w, 3);
+                dot_block(a, x + (u32)b * I, L, p, 0);
                 cell(a, c + j, h2 + (u32)b * H + j, c2 + (u32)b * H + j, n);
             }
             continue;
@@ -418,7 +490,7 @@ EXPORT("lstm_step") void lstm_step(int B, int shared, int with_y) {
         int b = 0;
         for (; b + 2 <= B; b += 2) {
             v128_t a0[4] = {bias[0], bias[1], bias[2], bias[3]}, a1[4] = {bias[0], bias[1], bias[2], bias[3]};
-            dot2(a0, a1, x + 3 * b, x + 3 * (b + 1), w, 3);
+            dot2(a0, a1, x + (u32)b * I, x + (u32)(b + 1) * I, w, I);
             dot2(a0, a1, h + (u32)b * H, h + (u32)(b + 1) * H, wh, H);
             u32 o0 = (u32)b * H + j, o1 = o0 + H;
             cell(a0, c + o0, h2 + o0, c2 + o0, n);
@@ -426,22 +498,26 @@ EXPORT("lstm_step") void lstm_step(int B, int shared, int with_y) {
         }
         for (; b < B; b++) {
             v128_t a[4] = {bias[0], bias[1], bias[2], bias[3]};
-            dot1(a, x + 3 * b, w, 3);
-            dot_h(a, h + (u32)b * H, p);
+            dot_block(a, x + (u32)b * I, L, p, 0);
+            dot_block(a, h + (u32)b * H, L, p, 1);
             u32 o = (u32)b * H + j;
             cell(a, c + o, h2 + o, c2 + o, n);
         }
     }
-    if (with_y) outputs(h2, (float *)table[5], B);
+    if (F) linear_rows(F, h2, F->io[1], B);
+    return 1;
 }
 
-/* y = h · W_out + b_out for B rows of the h buffer (the mixture of a state already computed). */
-EXPORT("lstm_outputs") void lstm_outputs(int B) {
-    if (B >= 1 && B <= cap) outputs((const float *)table[1], (float *)table[5], B);
+/* y = a · W + b for B rows of linear layer l's buffers. Returns 1, or 0 for a layer or size that
+ * does not fit. */
+EXPORT("kernel_linear") int kernel_linear(int l, int B) {
+    if (l < 0 || l >= n_layers || layers[l].kind != LINEAR || B < 1 || B > cap) return 0;
+    linear_rows(&layers[l], layers[l].io[0], layers[l].io[1], B);
+    return 1;
 }
 
 /* tanh in place over n floats at p (for the tests: the same tanh the step uses). */
-EXPORT("lstm_tanh") void lstm_tanh(float *p, int n) {
+EXPORT("kernel_tanh") void kernel_tanh(float *p, int n) {
     for (int i = 0; i < n; i += 4) {
         v128_t v[1] = {load_n(p + i, n - i < 4 ? n - i : 4)};
         tanh_v(v, 1);

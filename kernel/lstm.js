@@ -1,25 +1,37 @@
-// The LSTM step as a WebAssembly SIMD kernel (kernel/lstm.c → kernel/lstm.wasm): a plain script for
-// a classic worker (importScripts defines self.LstmKernel) that also works as a CommonJS module.
+// The layers of a model's step as a WebAssembly SIMD kernel (kernel/lstm.c → kernel/lstm.wasm): a
+// plain script for a classic worker (importScripts defines self.LstmKernel) that also works as a
+// CommonJS module. A kernel holds a model's layers, LSTM and linear ones, each addressed by the
+// index it was added at.
 //
 //   LstmKernel.simd()              → true where this runtime validates a WebAssembly SIMD module
 //   LstmKernel.relaxed()           → true where it validates relaxed SIMD (fused multiply-add)
 //   LstmKernel.choose(plain)       → the module to fetch: "lstm-fma.wasm" where relaxed SIMD is
 //       (unless plain), else "lstm.wasm", or null without SIMD (keep the NumPy path then)
 //   await LstmKernel.create(bytes) → a kernel, or null without SIMD
-//   kernel.load(W, b, W_out, b_out, H, nOut)   weights as Model holds them (internal gate order
-//       i, f, o halved | g): W row-major (3+H)×4H, W_out row-major H×nOut; float array-likes or
-//       PyProxies of C-contiguous float32 NumPy arrays. Call again to re-send an edited model.
-//       Afterwards kernel.compact tells whether the recurrent weights factor as integers times a
-//       unit per column (quantized weights do), which one-row products then read at half the bytes
-//   kernel.step(x, h, c, B, withY) → {h, c, y?} (fresh Float32Arrays); h, c of B rows, or of one
-//       row that all B rows of x continue (Model.branch)
-//   kernel.outputs(h, B)           → y (B×nOut): h·W_out + b_out
-//   kernel.views(B, rows) → [x, h, c, h2, c2, y] Float32Array views of the kernel's I/O buffers, and
-//   kernel.run(B, shared, withY), kernel.runOutputs(B): the copy-it-yourself form. From Pyodide,
-//       view.assign(ndarray) and view.assign_to(ndarray) copy in ~2 µs each, where passing
+//   kernel.clear()                 forget every layer
+//   kernel.addLstm(W, b, I, H)     → the new layer's index: an LSTM layer of I inputs and H units as
+//       engine.backend.Lstm holds it (internal gate order i, f, o halved | g): W row-major
+//       (I+H)×4H, b 4H
+//   kernel.addLinear(W, b, nIn, nOut) → the new layer's index: y = a·W + b, W row-major nIn×nOut
+//       (weights: float array-likes, or PyProxies of C-contiguous float32 NumPy arrays)
+//   kernel.update(i, W, b)         re-send layer i's weights (the same sizes): an edited model
+//   kernel.layers[i]               {kind: "lstm" | "linear", inputs, outputs (H or nOut), compact}:
+//       an LSTM's compact[k] tells whether block k of its rows (its input rows, then its recurrent
+//       rows) factors as integers times a unit per column (quantized weights do), which one-row
+//       products then read at half the bytes; a linear layer's is [] (float panels only)
+//   kernel.step(i, x, h, c, B, follow) → {h, c, y?} (fresh Float32Arrays): LSTM layer i's update of
+//       x (B×I) and h, c of B rows, or of one row that all B rows of x continue (Model.branch);
+//       with follow ≥ 0, y of linear layer `follow` on the new h, in the same call
+//   kernel.outputs(i, a, B)        → y (B×nOut) of linear layer i: a·W + b
+//   kernel.views(i, B, rows)       → Float32Array views of layer i's I/O buffers: an LSTM's
+//       [x, h, c, h2, c2] (h, c of `rows` rows: B, or 1 shared by all B), a linear layer's [a, y];
+//   kernel.run(i, B, shared, follow), kernel.runLinear(i, B): the copy-it-yourself form. From
+//       Pyodide, view.assign(ndarray) and view.assign_to(ndarray) copy in ~2 µs each, where passing
 //       ndarrays as arguments (a PyProxy, getBuffer) costs ~20 µs each (measured under Node)
-//   kernel.sequence(x, h0, c0, T) → {h, c} (T×H each): a line teacher-forced in one call (Model.run)
-//   kernel.reserve(B): room for B rows (growing detaches earlier views; so does load)
+//   kernel.sequence(i, x, h0, c0, T) → {h, c} (T×H each): LSTM layer i fed T rows of x (T×I) one
+//       after another from h0, c0 (Model.run), in one call
+//   kernel.reserve(B): room for B rows in every layer's buffers (growing detaches earlier views; so
+//       do clear, addLstm and addLinear)
 //   kernel.another()      → a second kernel of the same compiled module, with its own memory (a
 //       second model beside the first, as the benchmarks' synthetic one)
 /* global self */
@@ -32,7 +44,6 @@
   // f32x4.relaxed_madd)): valid only where relaxed SIMD is
   const RELAXED_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123,
     3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11]);
-  const NAMES = ["x", "h", "c", "h2", "c2", "y"];
 
   function valid(probe) {
     try { return typeof WebAssembly === "object" && WebAssembly.validate(probe); } catch (e) { return false; }
@@ -59,105 +70,161 @@
     }
   }
 
+  const LSTM = 0, LINEAR = 1;
+
   function Kernel(module, instance) {
     this.module = module;
     this.exports = instance.exports;
-    this.hidden = 0;
-    this.nOut = 0;
+    this.layers = []; // what each layer is (see above), and where its staging area and buffers are
     this.capacity = 0;
-    this.base = null;
-    this.compact = false; // the recurrent weights also held as bfloat16 integers × column units
+    this.exports.kernel_clear();
   }
 
-  Kernel.prototype.load = function (W, b, W_out, b_out, H, nOut) {
-    return withArrays([W, b, W_out, b_out], (arrays) => this.loadArrays(...arrays, H, nOut));
+  Kernel.prototype.clear = function () {
+    this.exports.kernel_clear();
+    this.layers = [];
+    this.capacity = 0;
   };
 
-  Kernel.prototype.loadArrays = function (W, b, W_out, b_out, H, nOut) {
-    const K = 3 + H;
-    if (W.length !== K * 4 * H || b.length !== 4 * H || W_out.length !== H * nOut || b_out.length !== nOut) {
-      throw new Error(`lstm kernel: weight sizes do not match H=${H}, n_out=${nOut}`);
+  Kernel.prototype.addLstm = function (W, b, I, H) {
+    return this.add(LSTM, W, b, I, H);
+  };
+
+  Kernel.prototype.addLinear = function (W, b, nIn, nOut) {
+    return this.add(LINEAR, W, b, nIn, nOut);
+  };
+
+  Kernel.prototype.add = function (kind, W, b, inputs, n) {
+    if (!(Number.isInteger(inputs) && Number.isInteger(n) && inputs >= 1 && n >= 1)) {
+      throw new Error("lstm kernel: a layer needs a whole number ≥ 1 of inputs and of outputs");
     }
-    const at = this.exports.lstm_prepare(H, nOut);
-    if (!at) throw new Error("lstm kernel: out of memory");
-    const stage = new Float32Array(this.exports.memory.buffer, at, W.length + b.length + W_out.length + nOut);
-    let o = 0;
-    for (const a of [W, b, W_out, b_out]) { stage.set(a, o); o += a.length; }
-    this.compact = this.exports.lstm_pack() === 1;
-    this.hidden = H;
-    this.nOut = nOut;
-    this.capacity = 0;
+    if (this.layers.length === 16) throw new Error("lstm kernel: a kernel holds 16 layers at most");
+    const lstm = kind === LSTM;
+    const layer = { kind: lstm ? "lstm" : "linear", inputs, outputs: n, compact: [], stage: 0,
+                    rows: lstm ? inputs + n : inputs, cols: lstm ? 4 * n : n, buffers: null };
+    return withArrays([W, b], ([w, bias]) => {
+      sizes(layer, this.layers.length, w, bias);
+      layer.stage = this.exports.kernel_add(kind, inputs, n);
+      if (!layer.stage) throw new Error("lstm kernel: out of memory");
+      this.layers.push(layer);
+      this.capacity = 0;
+      this.fill(this.layers.length - 1, w, bias);
+      return this.layers.length - 1;
+    });
+  };
+
+  function sizes(layer, i, w, bias) {
+    const { rows, cols } = layer;
+    if (w.length !== rows * cols || bias.length !== cols) {
+      throw new Error(`lstm kernel: layer ${i} takes W of ${rows}×${cols} and b of ${cols} values, ` +
+                      `got ${w.length} and ${bias.length}`);
+    }
+  }
+
+  // Layer i's weights into its staging area, then packed.
+  Kernel.prototype.fill = function (i, w, bias) {
+    const layer = this.layers[i], { rows, cols } = layer;
+    const stage = new Float32Array(this.exports.memory.buffer, layer.stage, rows * cols + cols);
+    stage.set(w);
+    stage.set(bias, rows * cols);
+    const bits = this.exports.kernel_pack(i);
+    layer.compact = Array.from({ length: layer.kind === "lstm" ? 2 : 0 }, (_, k) => ((bits >> k) & 1) === 1);
+  };
+
+  Kernel.prototype.layer = function (i, kind) {
+    const layer = this.layers[i];
+    if (!layer || (kind && layer.kind !== kind)) throw new Error(`lstm kernel: it holds no ${kind ? kind + " " : ""}layer ${i}`);
+    return layer;
+  };
+
+  Kernel.prototype.update = function (i, W, b) {
+    const layer = this.layer(i);
+    withArrays([W, b], ([w, bias]) => {
+      sizes(layer, i, w, bias);
+      this.fill(i, w, bias);
+    });
     return this;
   };
 
-  // Room in the I/O buffers for B rows. Growing the kernel's memory detaches every view made
-  // before (so does load): a caller that keeps views makes them again after either.
+  // Room in every layer's I/O buffers for B rows. Growing the kernel's memory detaches every view
+  // made before (so does adding a layer): a caller that keeps views makes them again after either.
   Kernel.prototype.reserve = function (B) {
-    if (!this.hidden) throw new Error("lstm kernel: no model loaded");
+    if (!this.layers.length) throw new Error("lstm kernel: no layer loaded");
     if (B > this.capacity) {
-      const t = this.exports.lstm_buffers(B);
-      if (!t) throw new Error("lstm kernel: out of memory");
-      const table = new Int32Array(this.exports.memory.buffer, t, 8);
-      this.base = Array.from(table); // byte offsets: x, h, c, h2, c2, y, capacity, scratch
-      this.capacity = table[6];
+      const e = this.exports;
+      const got = e.kernel_buffers(B);
+      if (!got) throw new Error("lstm kernel: out of memory");
+      this.layers.forEach((layer, i) => {
+        layer.buffers = Array.from({ length: layer.kind === "lstm" ? 5 : 2 }, (_, k) => e.kernel_buffer(i, k));
+      });
+      this.capacity = got;
     }
     return this.capacity;
   };
 
-  // Float32Array views of the I/O buffers, [x, h, c, h2, c2, y]: x (B×3), h and c (rows×H: B rows,
-  // or 1 shared by all B), h2 and c2 (B×H), y (B×nOut). run() reads the first three, writes the rest.
-  Kernel.prototype.views = function (B, rows) {
+  // Float32Array views of layer i's I/O buffers: an LSTM's [x, h, c, h2, c2], x (B×I), h and c
+  // (rows×H: B rows, or 1 shared by all B), h2 and c2 (B×H); run() reads the first three, writes the
+  // others. A linear layer's [a, y]: a (B×nIn), y (B×nOut).
+  Kernel.prototype.views = function (i, B, rows) {
+    const layer = this.layer(i);
     this.reserve(B);
-    const mem = this.exports.memory.buffer, H = this.hidden, r = rows === undefined ? B : rows;
-    const sizes = [3 * B, r * H, r * H, B * H, B * H, B * this.nOut];
-    return NAMES.map((_, i) => new Float32Array(mem, this.base[i], sizes[i]));
+    const mem = this.exports.memory.buffer, r = rows === undefined ? B : rows, I = layer.inputs, n = layer.outputs;
+    const sizes = layer.kind === "lstm" ? [B * I, r * n, r * n, B * n, B * n] : [B * I, B * n];
+    return sizes.map((size, k) => new Float32Array(mem, layer.buffers[k], size));
   };
 
-  Kernel.prototype.run = function (B, shared, withY) {
-    this.exports.lstm_step(B, shared ? 1 : 0, withY ? 1 : 0);
-  };
-
-  Kernel.prototype.runOutputs = function (B) {
-    this.exports.lstm_outputs(B);
-  };
-
-  Kernel.prototype.step = function (x, h, c, B, withY) {
-    const H = this.hidden;
-    const rows = h.length / H;
-    if (x.length !== 3 * B || (rows !== B && rows !== 1) || c.length !== h.length) {
-      throw new Error("lstm kernel: step wants x (B×3) and h, c of B rows or of one row");
+  Kernel.prototype.run = function (i, B, shared, follow) {
+    if (!this.exports.kernel_step(i, B, shared ? 1 : 0, follow === undefined || follow === null ? -1 : follow)) {
+      throw new Error(`lstm kernel: step(${i}, B=${B}, follow=${follow}) does not fit the layers held`);
     }
-    const [vx, vh, vc, vh2, vc2, vy] = this.views(B, rows);
+  };
+
+  Kernel.prototype.runLinear = function (i, B) {
+    if (!this.exports.kernel_linear(i, B)) throw new Error(`lstm kernel: no linear layer ${i} of ${B} rows`);
+  };
+
+  Kernel.prototype.step = function (i, x, h, c, B, follow) {
+    const layer = this.layer(i, "lstm"), H = layer.outputs;
+    const rows = h.length / H;
+    if (x.length !== layer.inputs * B || (rows !== B && rows !== 1) || c.length !== h.length) {
+      throw new Error(`lstm kernel: step wants x (B×${layer.inputs}) and h, c of B rows or of one row`);
+    }
+    const [vx, vh, vc, vh2, vc2] = this.views(i, B, rows);
     vx.set(x);
     vh.set(h);
     vc.set(c);
-    this.exports.lstm_step(B, rows === 1 && B > 1 ? 1 : 0, withY ? 1 : 0);
+    const f = follow === undefined || follow === null ? -1 : follow;
+    this.run(i, B, rows === 1 && B > 1, f);
     const out = { h: vh2.slice(), c: vc2.slice() };
-    if (withY) out.y = vy.slice();
+    if (f >= 0) out.y = this.views(f, B)[1].slice();
     return out;
   };
 
-  Kernel.prototype.outputs = function (h, B) {
-    if (h.length !== B * this.hidden) throw new Error("lstm kernel: outputs wants h (B×H)");
-    const v = this.views(B);
-    v[1].set(h);
-    this.exports.lstm_outputs(B);
-    return v[5].slice();
+  Kernel.prototype.outputs = function (i, a, B) {
+    const layer = this.layer(i, "linear");
+    if (a.length !== B * layer.inputs) throw new Error(`lstm kernel: outputs wants a (B×${layer.inputs})`);
+    const [va, vy] = this.views(i, B);
+    va.set(a);
+    this.runLinear(i, B);
+    return vy.slice();
   };
 
-  // Teacher forcing: T rows of x (T×3) fed one after another from h0, c0 (one row each) →
+  // Teacher forcing: T rows of x (T×I) fed one after another from h0, c0 (one row each) →
   // {h, c}: fresh Float32Arrays (T×H), the state after each row (Model.run). One call for a line.
-  Kernel.prototype.sequence = function (x, h0, c0, T) {
+  Kernel.prototype.sequence = function (i, x, h0, c0, T) {
+    const layer = this.layer(i, "lstm");
     return withArrays([x, h0, c0], ([xs, h, c]) => {
-      const H = this.hidden, e = this.exports;
-      if (xs.length !== 3 * T || h.length !== H || c.length !== H) throw new Error("lstm kernel: sequence wants x (T×3), h0 and c0 (H)");
-      const [vx, vh, vc, vh2, vc2] = this.views(1, 1);
+      const H = layer.outputs, I = layer.inputs, e = this.exports;
+      if (xs.length !== I * T || h.length !== H || c.length !== H) {
+        throw new Error(`lstm kernel: sequence wants x (T×${I}), h0 and c0 (${H})`);
+      }
+      const [vx, vh, vc, vh2, vc2] = this.views(i, 1, 1);
       const hs = new Float32Array(T * H), cs = new Float32Array(T * H);
       vh.set(h);
       vc.set(c);
       for (let t = 0; t < T; t++) {
-        vx.set(xs.subarray(3 * t, 3 * t + 3));
-        e.lstm_step(1, 0, 0);
+        vx.set(xs.subarray(I * t, I * t + I));
+        e.kernel_step(i, 1, 0, -1);
         hs.set(vh2, t * H);
         cs.set(vc2, t * H);
         vh.set(vh2);
@@ -174,12 +241,11 @@
   // tanh of every value (the kernel's own; for tests)
   Kernel.prototype.tanh = function (values) {
     const n = values.length, e = this.exports;
-    if (!this.hidden) this.load(new Float32Array(16), new Float32Array(4), new Float32Array(1), new Float32Array(1), 1, 1);
-    this.reserve(Math.ceil(n / Math.max(this.hidden, this.nOut)) + 1); // the scratch area fits n
-    const at = this.base[7];
+    const at = e.kernel_scratch(n);
+    if (!at) throw new Error("lstm kernel: out of memory");
     const buf = new Float32Array(e.memory.buffer, at, n);
     buf.set(values);
-    e.lstm_tanh(at, n);
+    e.kernel_tanh(at, n);
     return buf.slice();
   };
 

@@ -19,21 +19,6 @@ def random_weights(hidden=8, mixtures=3, seed=0, **meta) -> W.Weights:
                      dict(meta))
 
 
-def random_synthesis(alphabet=" abcdehilnorstw,.", hidden=8, layers=2, K=3, mixtures=3, seed=0) -> bytes:
-    """A small synthesis model's weights file (engine.synthesis's container), random weights whose
-    window moves about a third of a character a step."""
-    from engine import synthesis as Syn
-    rng = np.random.default_rng(seed)
-    A, H = len(alphabet) + 1, hidden
-    tensors = {"window.W": rng.normal(0, 0.3, (H, 3 * K)), "window.b": np.r_[np.zeros(2 * K), np.full(K, -1.0)],
-               "W_out": rng.normal(0, 0.3, (layers * H, 1 + 6 * mixtures)), "b_out": rng.normal(0, 0.1, 1 + 6 * mixtures)}
-    for layer in range(1, layers + 1):
-        inputs = 3 + A + H if layer == 1 else 3 + H + A + H
-        tensors[f"layer{layer}.W"] = rng.normal(0, 0.3, (inputs, 4 * H))
-        tensors[f"layer{layer}.b"] = rng.normal(0, 0.1, 4 * H)
-    return Syn.dumps({"alphabet": alphabet, "layers": layers, "window": K}, tensors, "f4")
-
-
 PASSING_RECORD = {  # a weights/synthesis.json whose every bar passes (engine.bars)
     "measured": {
         "text": {"own_text": -2.1, "other_text": -1.9, "gain": 0.2, "unconditional": -1.95},
@@ -128,3 +113,25 @@ def figure_module(name: str):
     import build
     from builder import figures
     return figures.load(build.ARTICLE / "figures" / name).module
+
+
+def random_synthesis(hidden=13, layers=2, window=3, mixtures=4, alphabet=" abcdehilnorstw,.", seed=0,
+                     encoding="f4") -> bytes:
+    """A synthesis weights file of random weights (``encoding`` "q8": quantized as a trained one is
+    stored), lively enough that every term matters: products of order one, and a window that moves
+    about a character every seven steps."""
+    from engine import synthesis
+
+    rng = np.random.default_rng(seed)
+    A, H = len(alphabet) + 1, hidden
+    meta = {"alphabet": alphabet, "layers": layers, "window": window, "forget_bias": 1.0}
+    tensors = {}
+    for layer in range(1, layers + 1):
+        rows = 3 + A + H if layer == 1 else 3 + H + A + H
+        tensors[f"layer{layer}.W"] = rng.normal(0, 1.5 / np.sqrt(rows), (rows, 4 * H))
+        tensors[f"layer{layer}.b"] = rng.normal(0, 0.1, 4 * H)
+    tensors["window.W"] = rng.normal(0, 0.3 / np.sqrt(H), (H, 3 * window))
+    tensors["window.b"] = np.concatenate([np.zeros(2 * window), np.full(window, -2.0)])
+    tensors["W_out"] = rng.normal(0, 1 / np.sqrt(layers * H), (layers * H, 1 + 6 * mixtures))
+    tensors["b_out"] = rng.normal(0, 0.1, 1 + 6 * mixtures)
+    return synthesis.dumps(meta, tensors, encoding)

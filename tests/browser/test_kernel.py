@@ -56,8 +56,8 @@ def matches_cpython(page, site_dir):
 
 def test_a_console_edit_of_the_weights_reaches_the_kernel(live_page, site_dir):
     """Each edit counts from the next statement: the output layer's, the recurrent weights scaled
-    (still integers × a unit per column: the kernel keeps its compact panels) and moved off that
-    grid (float panels only from then on)."""
+    (still integers × a unit per column: the kernel keeps its compact panels for them) and moved off
+    that grid (float panels only for the recurrent rows from then on)."""
     page = live_page
     page.locator("#fig-console").scroll_into_view_if_needed()
     model = engine.load_model(site_dir / "py" / "weights.bin")
@@ -66,7 +66,7 @@ def test_a_console_edit_of_the_weights_reaches_the_kernel(live_page, site_dir):
               False))
     for edit, compact in edits:
         out = run(page, f"{edit}\nprint(float(engine.generate(model, 30, 0.5, seed=4)[0][:, :2].sum()), "
-                        "bool(model.backend.kernel.compact))")
+                        "bool(model.backend.compact(model.lstm)[1]))")
         exec(edit, {"model": model, "np": np})
         expected = engine.generate(model, 30, 0.5, seed=4)[0][:, :2].sum()
         value, flag = out.split()
