@@ -169,8 +169,10 @@
     const layer = this.layer(i);
     this.reserve(B);
     const mem = this.exports.memory.buffer, r = rows === undefined ? B : rows, I = layer.inputs, n = layer.outputs;
-    const sizes = layer.kind === "lstm" ? [B * I, r * n, r * n, B * n, B * n] : [B * I, B * n];
-    return sizes.map((size, k) => new Float32Array(mem, layer.buffers[k], size));
+    const at = layer.buffers;
+    if (layer.kind === "linear") return [new Float32Array(mem, at[0], B * I), new Float32Array(mem, at[1], B * n)];
+    return [new Float32Array(mem, at[0], B * I), new Float32Array(mem, at[1], r * n), new Float32Array(mem, at[2], r * n),
+      new Float32Array(mem, at[3], B * n), new Float32Array(mem, at[4], B * n)];
   };
 
   Kernel.prototype.run = function (i, B, shared, follow) {
@@ -196,7 +198,10 @@
     const f = follow === undefined || follow === null ? -1 : follow;
     this.run(i, B, rows === 1 && B > 1, f);
     const out = { h: vh2.slice(), c: vc2.slice() };
-    if (f >= 0) out.y = this.views(f, B)[1].slice();
+    if (f >= 0) {
+      const F = this.layers[f]; // run checked it is a linear layer reading h
+      out.y = new Float32Array(this.exports.memory.buffer, F.buffers[1], B * F.outputs).slice();
+    }
     return out;
   };
 
