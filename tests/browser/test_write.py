@@ -124,10 +124,16 @@ def test_typing_a_text_writes_it_and_shows_where_it_reads(page):
     assert page.inner_text(f"{FIG} .readout").startswith("“e”, character 2 of 11: ")
     assert page.locator(f"{FIG} .row-labels span.on").inner_text() == "e"
 
-    # Write again: another sample of the same text; Stop: the pen stops
+    # Write again: another sample of the same text
     seed = page.get_attribute(FIG, "data-seed")
     page.click(f"{FIG} button.again")
     page.wait_for_function(f"document.getElementById('fig-write').dataset.seed !== '{seed}'")
+    page.wait_for_function(WRITES, arg=["points", 5])
+    # Stop: the pen stops. A text of several lines, so the writing is still going when Stop is
+    # pressed however soon a model ends a line (drawn at a person's pace, it takes a minute or more)
+    page.wait_for_function(WRITES, arg=["writes", 1])
+    page.fill(f"{FIG} input.text", " ".join(["a quiet line of words"] * 10))
+    page.press(f"{FIG} input.text", "Enter")
     page.wait_for_function(WRITES, arg=["points", 5])
     page.click(f"{FIG} button.stop")
     stopped = count(page, "points")
