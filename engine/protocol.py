@@ -35,7 +35,7 @@ _kernel = None  # the WebAssembly kernel init was handed (None: the NumPy path o
 _synth: Synthesis | None = None  # the synthesis model, loaded by a "synthesis" request (fig-write, the console)
 MAX_TEXT = 250  # most characters one write request takes, wrapped into lines
 LINE_CHARS = 30  # write wraps its text into lines of at most this many characters: about 135 article units of ink, which fig-write draws across its width at a readable size
-MAX_BIAS = 5.0  # most bias a write takes (Neatness: the figure's slider goes to 2)
+MAX_BIAS = 5.0  # most bias a write takes (the figure's slider goes to engine.synthesis.TOP_BIAS)
 MAX_STYLE = 2000  # most points of a hand to prime with (the UNIPEN lines have up to 1,122)
 WRITE_CHUNK = 8  # points per progress reply of a write: the figure draws them as they come
 

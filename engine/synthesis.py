@@ -34,6 +34,7 @@ from .strokes import validate
 
 KIND = "synthesis"
 MAX_CHARS = 80  # longest text one write takes (the longest training text has 64 characters)
+TOP_BIAS = 2.0  # the most bias (Neatness) the article's figure offers; its measures go up to it
 POINTS_PER_CHAR = 40  # write's budget: the data has about 21 points per character
 
 

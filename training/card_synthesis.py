@@ -30,7 +30,7 @@ from .train_synthesis import COMPACT  # noqa: E402
 
 WEIGHTS = RECORD.parent
 SENTENCES = ("Handwriting, one point at a time.", "A window reads the text as it writes.")
-SAMPLE_BIASES = (0.5, 2.0)
+SAMPLE_BIASES = (0.5, S.TOP_BIAS)
 RARE = 25  # characters seen fewer times than this in the training texts are listed as rare
 
 

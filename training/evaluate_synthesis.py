@@ -48,7 +48,7 @@ from engine.strokes import to_polylines
 from .checkpoints import ROOT
 
 RECORD = ROOT / "weights" / "synthesis.json"
-BIASES = (0.0, 0.5, 1.0, 2.0)  # 2.0: the figure's top bias
+BIASES = (0.0, 0.5, 1.0, S.TOP_BIAS)  # up to the figure's top bias
 ENDING_TEXTS = 100
 HOLD_FACTOR = 3.0
 OCR_LINES = 30
