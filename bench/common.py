@@ -18,22 +18,34 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def parse_args(doc: str, runs: int):
-    """The browser benchmarks' shared options: --site DIR (else build one), --runs N."""
+def parse_args(doc: str, runs: int, write_site: bool = False):
+    """The browser benchmarks' shared options: --site DIR (else build one), --runs N; with
+    ``write_site``, --write-site DIR too (a site with fig-write, else build one)."""
     import argparse
-    p = argparse.ArgumentParser(description=doc)
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--site", help="a built site to measure (default: build one into a temporary folder)")
+    if write_site:
+        p.add_argument("--write-site", help="a built site with fig-write (default: build one, see site_folder)")
     p.add_argument("--runs", type=int, default=runs, help="repetitions; medians are printed")
     return p.parse_args()
 
 
-def site_folder(path: str | None) -> Path:
+def site_folder(path: str | None, synthesis: bool | None = None) -> Path:
+    """``path``, or a site built into a temporary folder: the default build (``synthesis`` None);
+    one with fig-write whatever the committed synthesis record says (True: the committed weights
+    with a record that passes every bar, as tests/browser/test_write.py builds it); or one without
+    the synthesis model's files (False: its weights at a path that does not exist, so the build
+    leaves fig-write out)."""
     if path:
         return Path(path)
     import build
-    out = Path(tempfile.mkdtemp()) / "site"
-    build.main(["--out", str(out)])
-    return out
+    folder = Path(tempfile.mkdtemp())
+    options = []
+    if synthesis is not None:
+        from tests.helpers import synthesis_folder
+        options = ["--synthesis", str(synthesis_folder(folder / "synthesis") if synthesis else folder / "none.hwlstm")]
+    build.main(["--out", str(folder / "site"), *options])
+    return folder / "site"
 
 
 # Every context starts from these unless a benchmark or test asks otherwise: service workers blocked,

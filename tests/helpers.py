@@ -29,6 +29,23 @@ PASSING_RECORD = {  # a weights/synthesis.json whose every bar passes (engine.ba
 }
 
 
+def synthesis_folder(folder: Path, record: dict | None = PASSING_RECORD) -> Path:
+    """A copy of the committed synthesis weights in ``folder`` with ``record`` beside them as their
+    measured record (None: no record) → the weights' path, for ``build.py --synthesis``. With the
+    default, a build places fig-write whatever the committed weights' own record says (the browser
+    tests and bench/browser.py build such a site)."""
+    import json
+    import shutil
+
+    import engine
+    folder.mkdir(parents=True, exist_ok=True)
+    weights = folder / "synthesis.hwlstm"
+    shutil.copyfile(engine.DEFAULT_SYNTHESIS, weights)
+    if record is not None:
+        (folder / "synthesis.json").write_text(json.dumps(record))
+    return weights
+
+
 def random_line(n=40, seed=1):
     rng = np.random.default_rng(seed)
     x = np.zeros((n, 3))

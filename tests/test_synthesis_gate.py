@@ -3,27 +3,15 @@
 Prose belongs to a figure between '<!-- with figure <kind> -->' and '<!-- end figure <kind> -->'."""
 import copy
 import json
-import shutil
 
 import pytest
 
 import build
-import engine
 from builder import article as A
 from builder import synthesis
-from tests.helpers import PASSING_RECORD
+from tests.helpers import PASSING_RECORD, synthesis_folder
 
 SECTION = "Writing a given text"  # the heading of fig-write's section in article/index.md
-
-
-def synthesis_folder(folder, record):
-    """A copy of the committed synthesis weights with ``record`` beside them (None: no record)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    weights = folder / "synthesis.hwlstm"
-    shutil.copyfile(engine.DEFAULT_SYNTHESIS, weights)
-    if record is not None:
-        (folder / "synthesis.json").write_text(json.dumps(record))
-    return weights
 
 
 def failing_record():

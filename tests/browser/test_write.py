@@ -6,7 +6,6 @@ without JavaScript, links, the console's synth and write, and when the synthesis
 The committed synthesis weights are an early checkpoint: their ink is scribble, but the window
 still moves forward (its centres only ever move on), which is what these tests read."""
 import json
-import shutil
 import statistics
 import xml.etree.ElementTree as ET
 from urllib.parse import urlparse
@@ -14,9 +13,8 @@ from urllib.parse import urlparse
 import pytest
 
 import build
-import engine
 from builder.serve import serve_in_thread
-from tests.helpers import PASSING_RECORD
+from tests.helpers import synthesis_folder
 
 from .conftest import canvas_ink, first_look, record_errors, wait_frames
 from .test_csp import VIOLATIONS, policy_messages, use
@@ -31,10 +29,7 @@ WRITES = "([key, n]) => Number(document.getElementById('fig-write').dataset[key]
 @pytest.fixture(scope="module")
 def write_site(tmp_path_factory):
     """The article built with the committed synthesis weights and a record that passes, served."""
-    folder = tmp_path_factory.mktemp("synthesis")
-    weights = folder / "synthesis.hwlstm"
-    shutil.copyfile(engine.DEFAULT_SYNTHESIS, weights)
-    (folder / "synthesis.json").write_text(json.dumps(PASSING_RECORD))
+    weights = synthesis_folder(tmp_path_factory.mktemp("synthesis"))
     out = tmp_path_factory.mktemp("write-site")
     build.main(["--out", str(out), "--synthesis", str(weights)])
     server, url = serve_in_thread(out)
