@@ -163,8 +163,8 @@ def main():
               "huge drawing", "frames after", "figure long", "figure longest"]
     labels += [f"write {b} {k}" for b in ("kernel", "numpy") for k in ("load", "seconds", "points", "lines", "long")]
     r = {k: [] for k in labels + [s[0] for s in STEPS + SYNTHETIC]}
-    paths, stages = {"kernel": set(), "write ready": set(), "write all": set()}, {"kernel": [], "numpy": []}
     variants = ("kernel", "numpy", "write kernel", "write numpy")
+    paths, stages = {"kernel": set(), "write ready": set(), "write all": set()}, {v: [] for v in variants}
     with chromium() as browser, served(site) as url, served(write_site) as write_url:
         ctx = browser.new_context()  # one load first, unmeasured: a fresh browser's first page is slower
         load(ctx.new_page(), url)
@@ -175,15 +175,14 @@ def main():
                 ctx = browser.new_context()  # service workers blocked (common.CONTEXT_DEFAULTS)
                 ctx.add_init_script(LONGTASKS)
                 page = ctx.new_page()
-                seen = paths["write all" if which == "write kernel" else "kernel"]
+                seen = set()  # the paths this page requests
                 if backend == "kernel":
                     page.on("request", lambda req, seen=seen: seen.add(urlparse(req.url).path))
                 base = write_url if which.startswith("write") else url
                 r[f"cold {which}"].append(load(page, base + ("?kernel=off" if backend == "numpy" else "")))
                 if which == "write kernel":
-                    paths["write ready"] |= paths["write all"]
-                if which in ("kernel", "numpy"):
-                    stages[which].append(page.evaluate(STAGES))
+                    paths["write ready"] |= seen
+                stages[which].append(page.evaluate(STAGES))
                 if which == "kernel":
                     in_kernel_page(page, url, r)
                 elif which.startswith("write"):
@@ -191,6 +190,7 @@ def main():
                     if backend == "kernel":
                         figure_writes(page, r)
                 ctx.close()
+                paths["write all" if which == "write kernel" else "kernel"] |= seen
             r["cached"].append(repeat_visit(browser, url))
     med = {k: statistics.median(v) for k, v in r.items()}
     ratio = lambda a, b: med[b] / med[a]  # noqa: E731 — how many times faster a is than b
@@ -202,7 +202,7 @@ def main():
           f"?kernel=off {med['cold write numpy']:.2f} s ({pct('cold write numpy', 'cold numpy')}) against the build without them")
     for which, runs in stages.items():
         parts = ", ".join(f"{k} {statistics.median([t[k] for t in runs]) / 1000:.2f}" for k in runs[0])
-        print(f"  worker stages, {which:6s} (s): {parts}")
+        print(f"  worker stages, {which:12s} (s): {parts}")
     print(f"warm start to model-ready  {med['warm']:.2f} s")
     print(f"repeat visit, model-ready  {med['cached']:.2f} s from the service worker's cache")
     print(f"bytes transferred          {transfers(site, paths['kernel'])}")
