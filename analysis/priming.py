@@ -10,8 +10,9 @@ at IAM-OnDB's letter height and point spacing: engine.hands) primes the model, w
 ``FOLLOW_TEXTS`` once per seed; every written line and every hand is measured for its slant
 (:func:`slant`), letter height (:func:`engine.hands.line_height`) and width per character
 (:func:`width_per_char`), a hand's written lines by their mean; then, per measure, the Pearson
-correlation over the hands between the hand's value and its written lines'. Bar: ≥ 0.5 for slant
-and for letter height. The hands' own range is printed beside each: the lines are normalised to one
+correlation over the hands between the hand's value and its written lines', and the slope of the
+written on the hands' (1: the lines copy the whole difference between two hands). Bar: correlation
+≥ 0.5 for slant and for letter height. The hands' own range is printed beside each: the lines are normalised to one
 letter height, so theirs varies by a few per cent only, and width per character is the size that
 stays each writer's own.
 
@@ -98,14 +99,17 @@ def correlation(a, b) -> float:
 
 
 def follows(hands: list[dict], written: list[list[dict]]) -> dict:
-    """Per measure: the hands' values, their written lines' means, the correlation over the hands
-    and the hands' range. ``hands``: each hand's :func:`measure`; ``written``: per hand, the
-    :func:`measure` of each line it primed."""
+    """Per measure: the hands' values, their written lines' means, the correlation over the hands,
+    the slope of the least-squares line of the written on the hands' (how much of a difference
+    between hands the written lines copy: 1 all of it) and the hands' range. ``hands``: each
+    hand's :func:`measure`; ``written``: per hand, the :func:`measure` of each line it primed."""
     out = {}
     for name in MEASURES:
         own = [h[name] for h in hands]
         copied = [float(np.mean([w[name] for w in lines])) for lines in written]
-        out[name] = {"correlation": round(correlation(own, copied), 3), "hands": [round(v, 3) for v in own],
+        r = correlation(own, copied)
+        slope = r * float(np.std(copied) / np.std(own))
+        out[name] = {"correlation": round(r, 3), "slope": round(slope, 3), "hands": [round(v, 3) for v in own],
                      "written": [round(v, 3) for v in copied], "hands_range": [round(min(own), 3), round(max(own), 3)]}
     return out
 
@@ -175,7 +179,7 @@ def main(argv=None) -> dict:
         for name in MEASURES:
             m = r[name]
             bar = f"  bar ≥ {CORRELATION_BAR}: {verdict(m['correlation'] >= CORRELATION_BAR)}" if name in BARRED else ""
-            print(f"{name:20s} correlation {m['correlation']:+.3f} over {len(hands)} hands "
+            print(f"{name:20s} correlation {m['correlation']:+.3f} over {len(hands)} hands, slope {m['slope']:+.3f} "
                   f"(hands {m['hands_range'][0]:g} to {m['hands_range'][1]:g}){bar}")
     if "ocr" in a.only:
         print(f"ocr: {len(OCR_TEXTS)} texts, bias {OCR_BIAS:g}, Tesseract", flush=True)

@@ -10,8 +10,11 @@ import zipfile
 import pytest
 
 import build
-from builder import offline
+from builder import offline, synthesis
 from builder.serve import serve_in_thread
+from tests.helpers import synthesis_folder
+
+FIRST_LIVE_BUDGET, ALL_BUDGET = 9_000_000, 11_500_000  # gzip bytes: the README's transfer budget
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +73,21 @@ def test_live_size_is_the_gzip_size_of_what_the_live_figures_need(site):
                                   files["index.html"].decode()).group(1))
     live = {p for p in json.loads(files[offline.MANIFEST])["files"] if p not in page}
     assert config["live_bytes"] == sum(len(gzip.compress(files[p], 6, mtime=0)) for p in live)
+
+
+def test_a_build_with_fig_write_stays_in_the_transfer_budget(tmp_path):
+    """README, "Transfer": at most 9 MB gzip before the first live figure is ready, 11.5 MB in all.
+    In all: every file the service worker keeps after one visit, the worker and its manifest. Before
+    the first live figure: the same but the synthesis weights, which wait for fig-write (what the
+    page fetches by then is no more than that)."""
+    out = tmp_path / "site"
+    build.main(["--out", str(out), "--synthesis", str(synthesis_folder(tmp_path / "synthesis"))])
+    files = written(out)
+    kept = json.loads(files[offline.MANIFEST])["files"]
+    assert synthesis.SITE_PATH in kept
+    size = {p: len(gzip.compress(files[p], 6, mtime=0)) for p in [*kept, offline.MANIFEST, offline.SERVICE_WORKER]}
+    assert sum(size.values()) - size[synthesis.SITE_PATH] <= FIRST_LIVE_BUDGET
+    assert sum(size.values()) <= ALL_BUDGET
 
 
 def test_zip_holds_the_site_to_read_from_anywhere(site):

@@ -59,5 +59,8 @@ def test_lines_that_copy_their_hands_follow_them_and_shuffled_ones_do_not():
     r = priming.follows(hands, copied)
     assert r["slant"]["correlation"] == pytest.approx(1.0, abs=0.01)
     assert r["letter height"]["correlation"] == pytest.approx(1.0, abs=0.01)
+    assert r["slant"]["slope"] == pytest.approx(1.0, abs=0.01)  # the copies slant as much as their hands
+    halved = [[priming.measure(_uprights(shear=s / 2), "abcdef")] for s in shears]
+    assert priming.follows(hands, halved)["slant"]["slope"] == pytest.approx(0.5, abs=0.05)
     reversed_ = priming.follows(hands, copied[::-1])
     assert reversed_["slant"]["correlation"] < -0.9

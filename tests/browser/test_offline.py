@@ -3,6 +3,7 @@ gone; a new build takes over whole on the next load; a downloaded copy reads fro
 
 Each test serves its own folder on a port that survives a restart (conftest.Served): Chromium's
 offline switch does not reach service-worker fetches, so "offline" here is the server stopped."""
+import contextlib
 import json
 import time
 import shutil
@@ -58,8 +59,13 @@ def use_figures(page) -> None:
     assert console_run(page, "print(6 * 7)").strip() == "42"
 
 
-def test_reads_offline_after_one_visit(browser, site_dir):
-    served = Served(site_dir)
+@contextlib.contextmanager
+def reloaded_offline(browser, folder):
+    """``folder`` served and visited once, until its service worker has kept the build; then the
+    server stopped and the page reloaded until its model is ready → (page, the paths the build's
+    cache held, every response since the reload). When the block ends: none of those responses
+    came from the network, and no page had an error."""
+    served = Served(folder)
     context = browser.new_context(**OFFLINE_CONTEXT)
     errors = record_errors(context)
     try:
@@ -67,24 +73,29 @@ def test_reads_offline_after_one_visit(browser, site_dir):
         page.goto(served.url)
         page.wait_for_function(READY)
         page.wait_for_function(KEPT)  # the service worker is active: its precache is complete
-        build_id = build_hash(site_dir)
-        manifest = json.loads((site_dir / offline.MANIFEST).read_text())["files"]
-        assert f"handwriting-build-{build_id}" in cache_names(page)
-        assert kept_files(page, build_id) == set(manifest)  # every file of the build, nothing else
+        kept = kept_files(page, build_hash(folder))
         served.stop()
         responses = []
-        context.on("response", lambda r: responses.append(r))
+        context.on("response", lambda r: responses.append(r))  # Playwright wraps Python functions, not builtins
         page.reload()
         page.wait_for_function(READY)
-        use_figures(page)
-        assert page.evaluate("() => Boolean(navigator.serviceWorker.controller)")
+        yield page, kept, responses
         from_network = [r.url for r in responses if not r.from_service_worker and r.request.service_worker is None]
         assert not from_network, from_network
-        assert any(r.url.endswith("pyodide.asm.wasm") for r in responses)  # the workers' files came from the cache too
     finally:
         context.close()
         served.stop()
     assert not errors, errors
+
+
+def test_reads_offline_after_one_visit(browser, site_dir):
+    with reloaded_offline(browser, site_dir) as (page, kept, responses):
+        manifest = json.loads((site_dir / offline.MANIFEST).read_text())["files"]
+        assert f"handwriting-build-{build_hash(site_dir)}" in cache_names(page)
+        assert kept == set(manifest)  # every file of the build, nothing else
+        use_figures(page)
+        assert page.evaluate("() => Boolean(navigator.serviceWorker.controller)")
+        assert any(r.url.endswith("pyodide.asm.wasm") for r in responses)  # the workers' files came from the cache too
 
 
 def test_a_path_that_is_not_valid_percent_encoding_reaches_the_server(browser, site_dir):

@@ -1,7 +1,8 @@
 """fig-write in Chromium, on a site built with a synthesis record that passes every bar (the default
 record does not yet, so the default site leaves the figure out): typing a text writes it with its
 window, every hand writes, the SVG download, bad texts, the page's policy, axe, the static frame
-without JavaScript, links, the console's synth and write, and when the synthesis weights load.
+without JavaScript, links, the console's synth and write, when the synthesis weights load, and a
+reload with the server gone.
 
 The committed synthesis weights are an early checkpoint: their ink is scribble, but the window
 still moves forward (its centres only ever move on), which is what these tests read."""
@@ -19,6 +20,7 @@ from tests.helpers import synthesis_folder
 from .conftest import canvas_ink, first_look, record_errors, wait_frames
 from .test_csp import VIOLATIONS, policy_messages, use
 from .test_light_start import SAVE_DATA, axe_violations
+from .test_offline import reloaded_offline
 from .test_site import draw_word
 
 FIG = "#fig-write"
@@ -300,3 +302,18 @@ def test_the_synthesis_weights_wait_for_the_figure(site):
     page.locator(FIG).scroll_into_view_if_needed()
     page.wait_for_load_state("networkidle")
     assert weights() == []
+
+
+def test_an_offline_reload_still_writes(browser, write_site):
+    """After one visit the service worker keeps the synthesis weights with the rest of the build;
+    with the server stopped (tests/browser/test_offline.py: "offline" is the server gone) a reload
+    loads them from that cache and fig-write writes, nothing from the network."""
+    out, _ = write_site
+    with reloaded_offline(browser, out) as (page, kept, responses):
+        assert "py/synthesis.bin" in kept
+        first_look(page, "fig-write")
+        write(page, "a hat")
+        page.wait_for_function(WRITES, arg=["points", 10])
+        assert page.inner_text(f"{FIG} .status") == "" and labels(page) == ["a", "␣", "h", "a", "t", "end"]
+        assert canvas_ink(page, f"{FIG} canvas.ink") > 0
+        assert any(r.url.endswith("/py/synthesis.bin") for r in responses)  # loaded again, from the cache
