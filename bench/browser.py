@@ -12,7 +12,7 @@ first page is slower), then prints medians over --runs. Each run, in fresh brows
 service workers blocked, in an order that reverses from run to run:
 
 - a cold start with the kernel and one without it (``?kernel=off``), on each site;
-- in the kernel's page: a warm start (the HTTP cache); scrolled to the article's end, where no live
+- in --site's kernel page: a warm start (the HTTP cache); scrolled to the article's end, where no live
   figure runs, the worker's ``bench`` request on the kernel and on the NumPy path (the same
   weights), batch 1 and 50, alternating; the same for a synthetic 1×900 model (random weights,
   quantized as a weights file stores them);
@@ -21,8 +21,8 @@ service workers blocked, in an order that reverses from run to run:
   handle them, and the frames painted in the second after;
 - in each of the write site's pages, once the page's model is ready and its figures quiet: the
   synthesis model loaded (``model.loadSynthesis``), then ``SENTENCE`` (40 characters of ours)
-  written by a ``write`` request, request to reply with nothing drawn (compute only; the figure
-  wraps it into lines as the worker does), with the main-thread tasks over 50 ms meanwhile (a
+  written by a ``write`` request, request to reply with nothing drawn (compute only; the worker
+  wraps it into lines as for the figure), with the main-thread tasks over 50 ms meanwhile (a
   ``PerformanceObserver`` on ``longtask``); in the kernel's page, then fig-write writes it on
   Write, and the tasks over 50 ms are counted until its last point is drawn (at a person's pace);
 - a repeat visit that the site's service worker serves from its cache.
