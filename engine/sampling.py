@@ -7,8 +7,8 @@ every draw comes from the given ``numpy.random.Generator`` in a fixed order (com
 normals, pen), so the same seed gives the same strokes.
 
 The rule has two forms that make the same draws: :func:`sample`, vectorised over a batch, and
-the batch-1 form inside :func:`sample_next` on plain Python floats, which generation runs once per
-point: there numpy's cost per call, not its arithmetic, is what takes the time (5 numpy calls
+the batch-1 form :func:`sample_row` on plain Python floats, which generation and writing run once
+per point: there numpy's cost per call, not its arithmetic, is what takes the time (5 numpy calls
 against ~25; 19 against 72 µs a point in CPython, ``python bench/engine.py``), most of all in
 Pyodide. A test holds them to the same draws.
 """
@@ -61,7 +61,12 @@ def sample_next(model: Model, h, t: float, rng: np.random.Generator) -> np.ndarr
     y = model.outputs(h)
     if len(y) != 1:
         return sample(y, model.slices, t, rng)
-    y, s = y[0].tolist(), model.slices
+    return sample_row(y[0], model.slices, t, rng)
+
+
+def sample_row(y, slices: dict, t: float, rng: np.random.Generator) -> np.ndarray:
+    """:func:`sample` for one row of raw outputs ``y`` (1 + 6M,), on plain Python floats → (1, 3)."""
+    y, s = y.tolist(), slices
     logits = y[s["pi"]]
     top = max(logits)
     w = [math.exp((v - top) / t) for v in logits]  # tempered weights, unnormalised

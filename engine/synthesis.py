@@ -29,7 +29,7 @@ import numpy as np
 from . import weights as weights_
 from .backend import NUMPY, Backend, Linear, Lstm, weight_order
 from .model import Mixture, layout, log_density, mixture_of
-from .sampling import sample
+from .sampling import sample_row
 from .strokes import validate
 
 KIND = "synthesis"
@@ -105,8 +105,8 @@ class Synthesis:
         with zero rows past each text's end → the new state, φ and the head's outputs. Never mutates."""
         x, be = np.asarray(x, dtype=self.dtype), self.backend
         h1, c1 = be.step(self.lstms[0], np.concatenate((x, state.w), axis=1), state.h[0], state.c[0])
-        a, b, e = np.split(np.exp(be.linear(self.window, h1)), 3, axis=1)
-        kappa = state.kappa + e
+        abk, K = np.exp(be.linear(self.window, h1)), self.K
+        a, b, kappa = abk[:, :K], abk[:, K:2 * K], state.kappa + abk[:, 2 * K:]
         u = np.arange(1, onehot.shape[-2] + 2, dtype=self.dtype)
         phi = (a[:, :, None] * np.exp(-b[:, :, None] * (kappa[:, :, None] - u) ** 2)).sum(axis=1)  # (B, U + 1)
         w = phi[:, :-1] @ onehot if onehot.ndim == 2 else np.einsum("bu,bua->ba", phi[:, :-1], onehot)
@@ -261,7 +261,7 @@ def _writing(synth, text, bias, seed, style, max_points):
     x = np.zeros((1, 3))
     step = last if last is not None else synth.step(x, state, onehot)
     for _ in range(budget):
-        x = sample(biased(step.y, synth.slices, bias), synth.slices, 1.0, rng)
+        x = sample_row(biased(step.y, synth.slices, bias)[0], synth.slices, 1.0, rng)
         step = synth.step(x, step.state, onehot)
         phi = step.phi[0]
         yield x[0], phi[offset:]
