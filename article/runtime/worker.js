@@ -40,9 +40,9 @@ function wasmFailure() {
 // Pyodide's core, pyodide.asm.wasm (10 MB), compiled once per page: the first worker reports the
 // WebAssembly.Module its Pyodide was instantiated from (`core` in the init result), and the page
 // hands it to every later worker (`core` in their init), whose Pyodide is then instantiated from
-// that Module, not fetched and compiled again. The browser shares a Module's machine code between
-// its instances, including what its optimising tiers compiled while the first worker ran: in WebKit
-// a worker compiling its own copy starts on the slow tiers again (docs/design.md, "The worker").
+// that Module, not compiled again. Measured in WebKit, a later worker on a Module of its own took
+// about twice as long to start; compiling is not that cost, running on fresh code is (the engine
+// shares a Module's optimised machine code between its instances): docs/design.md, "The worker".
 // The hook: pyodide.js loads pyodide.asm.js only when _createPyodideModule (Emscripten's module
 // factory) is not defined yet, and passes it its settings, whose instantiateWasm(imports, done)
 // (an Emscripten setting) instantiates the core. This worker loads pyodide.asm.js itself and wraps
@@ -56,6 +56,7 @@ function instantiateCore(given) {
   const create = self._createPyodideModule;
   self._createPyodideModule = (settings) => {
     const compile = settings.instantiateWasm;
+    if (typeof compile !== "function") return create(settings); // not the Pyodide this hook was written for: its own way
     settings.instantiateWasm = (imports, done) => {
       const own = () => compile(imports, (instance, module) => { core = module; done(instance, module); });
       if (!(given instanceof WebAssembly.Module)) return own();
