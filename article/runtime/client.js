@@ -11,11 +11,40 @@ import { PYODIDE_FILES, SYNTHESIS } from "./config.js";
 
 const STALL_MS = 20000; // a helper silent this long on a paths request is given up
 
+// Every Pyodide worker this page has booted, in order: {role: "model" | "helper" | "console",
+// started, ready, ended} in ms after navigation (ready once it answered init; ended once stopped),
+// and once ready its start-up stages (`timings`) and whether its Pyodide core was given or compiled.
+// bench/sessions.py prints them; the tests count the live ones (liveWorkers).
+export const boots = [];
+export const liveWorkers = (role) => boots.filter((b) => b.ended === undefined && (!role || b.role === role)).length;
+
+// Pyodide's core (pyodide.asm.wasm) as a compiled WebAssembly.Module, from the first worker that
+// compiled it: every later worker's Pyodide is instantiated from it (worker.js instantiateCore).
+// ?pyodide-core=own in the page's address has each worker compile its own (bench/sessions.py
+// compares the two).
+let pyodideCore = null;
+const SHARE_CORE = new URLSearchParams(self.location.search).get("pyodide-core") !== "own";
+
+// Paths helpers idle this long (no paths request spread) are stopped, and booted again when paths
+// next run: in WebKit, whose page crashed rarely with several Pyodide workers alive
+// (docs/design.md, "Sessions in a row"), so that fewer are. WebKit is told by navigator.vendor,
+// "Apple Computer, Inc." in every WebKit browser (Safari, WebKitGTK) and in no other engine
+// (Chromium: "Google Inc.", Gecko: ""). Elsewhere helpers live as long as the page.
+// ?helper-idle=MS in the page's address sets the limit in any engine (the tests use it).
+export const HELPER_IDLE_MS = (() => {
+  const asked = Number(new URLSearchParams(self.location.search).get("helper-idle") || NaN);
+  if (asked >= 0) return asked;
+  return navigator.vendor === "Apple Computer, Inc." ? 10000 : Infinity;
+})();
+
 export class ModelClient extends EventTarget {
-  // `announce`: this client's status is the page's <html data-model> (the figures' model).
-  constructor({ announce = true } = {}) {
+  // `role`: "model" (the figures' model: its status is the page's <html data-model>), "helper"
+  // (possible paths) or "console".
+  constructor({ role = "model" } = {}) {
     super();
-    this.announce = announce;
+    this.role = role;
+    this.announce = role === "model";
+    this.spreads = 0; // paths requests spread over this worker and its helpers, running now
     this.nextId = 1;
     this.pending = new Map();
     this.status = "idle"; // idle → loading → ready | failed
@@ -31,6 +60,7 @@ export class ModelClient extends EventTarget {
     if (this.status !== "idle") return this.ready;
     this.base = base;
     this.startedAt = performance.now(); // ms after navigation: bench/browser.py reports it
+    const boot = { role: this.role, started: Math.round(this.startedAt) };
     this._setStatus("loading");
     try {
       this.worker = new Worker(new URL("runtime/worker.js", base));
@@ -38,6 +68,8 @@ export class ModelClient extends EventTarget {
       this._fail("this browser cannot start the model");
       return this.ready;
     }
+    this.boot = boot;
+    boots.push(boot);
     this.worker.onmessage = (e) => this._onMessage(e.data);
     this.worker.onerror = (e) => {
       e.preventDefault();
@@ -49,8 +81,16 @@ export class ModelClient extends EventTarget {
     // ?kernel=simd takes the kernel without fused multiply-add even where relaxed SIMD is there
     const asked = new URLSearchParams(self.location.search).get("kernel");
     const kernel = asked === "off" ? false : asked === "simd" ? "simd" : true;
-    const job = this._send("init", { base: new URL(".", base).href, pyodideFiles: PYODIDE_FILES, kernel });
+    const init = { base: new URL(".", base).href, pyodideFiles: PYODIDE_FILES, kernel };
+    let job;
+    try {
+      job = this._send("init", pyodideCore ? { ...init, core: pyodideCore } : init);
+    } catch (e) {
+      job = this._send("init", init); // a browser that cannot pass a Module on (DataCloneError): the worker compiles its own
+    }
     job.promise.then((r) => {
+      if (SHARE_CORE && r.core instanceof WebAssembly.Module) pyodideCore = pyodideCore || r.core;
+      Object.assign(boot, { ready: Math.round(performance.now()), core: r.info.pyodideCore, timings: r.info.timings });
       this.info = r.info;
       this._setStatus("ready");
       this._resolveReady(r.info);
@@ -69,8 +109,8 @@ export class ModelClient extends EventTarget {
 
   _send(type, payload, onProgress, transfer) {
     const id = this.nextId++;
+    this.worker.postMessage({ ...payload, id, type }, transfer || []); // throws, nothing pending, if the payload cannot be cloned
     const promise = new Promise((resolve, reject) => this.pending.set(id, { resolve, reject, onProgress }));
-    this.worker.postMessage({ ...payload, id, type }, transfer || []);
     return { id, promise, cancel: () => this.worker.postMessage({ type: "cancel", target: id }) };
   }
 
@@ -97,7 +137,8 @@ export class ModelClient extends EventTarget {
 
   // Possible paths on several cores: helper workers run the same worker.js and protocol, booted on
   // first use (one per spare core, at most 3; at most 1 where the browser does not say how much
-  // memory it has; none under 4 GB). A "helpers" event says one more is ready.
+  // memory it has; none under 4 GB), and stopped after HELPER_IDLE_MS without paths, to be booted
+  // again on the next. A "helpers" event says one more is ready.
   startHelpers() {
     if (this.helpers || this.status !== "ready") return;
     const cores = navigator.hardwareConcurrency || 1;
@@ -105,7 +146,7 @@ export class ModelClient extends EventTarget {
     const count = memory === undefined ? Math.min(1, cores - 1) : memory < 4 ? 0 : Math.min(3, cores - 1);
     this.helpers = [];
     for (let k = 0; k < count; k++) {
-      const helper = new ModelClient({ announce: false });
+      const helper = new ModelClient({ role: "helper" });
       helper.onCrash = () => helper.retire("a helper stopped");
       helper.start(this.base).then(() => this.dispatchEvent(new Event("helpers")), () => {});
       this.helpers.push(helper);
@@ -114,8 +155,25 @@ export class ModelClient extends EventTarget {
 
   // Stop this (helper) worker for good: its pending requests fail, and spread() no longer uses it.
   retire(sentence) {
-    if (this.worker) this.worker.terminate();
+    this._stop();
     this._fail(sentence);
+  }
+
+  _stop() {
+    if (this.worker) this.worker.terminate();
+    if (this.boot && this.boot.ended === undefined) this.boot.ended = Math.round(performance.now());
+  }
+
+  // Paths have just stopped running (every spread request ended): the helpers are stopped once
+  // HELPER_IDLE_MS pass without another.
+  _idle() {
+    clearTimeout(this.idleTimer);
+    if (!this.helpers || !Number.isFinite(HELPER_IDLE_MS)) return;
+    this.idleTimer = setTimeout(() => {
+      if (this.spreads || !this.helpers) return;
+      this.helpers.forEach((h) => h.retire("an idle helper was stopped"));
+      this.helpers = null;
+    }, HELPER_IDLE_MS);
   }
 
   // A request whose points can be split by {start, stride} (paths), spread over this worker and
@@ -131,7 +189,14 @@ export class ModelClient extends EventTarget {
     const parts = new Set();
     let settle, stopped = false;
     const promise = new Promise((resolve, reject) => { settle = { resolve, reject }; });
-    const end = (ok, value) => { stopped = true; clearInterval(watchdog); (ok ? settle.resolve : settle.reject)(value); };
+    this.spreads++;
+    clearTimeout(this.idleTimer);
+    const end = (ok, value) => {
+      stopped = true;
+      clearInterval(watchdog);
+      if (!--this.spreads) this._idle();
+      (ok ? settle.resolve : settle.reject)(value);
+    };
     const launch = (worker, first) => {
       const part = { worker, next: first, seen: performance.now() };
       part.job = worker.request(type, { ...payload, start: first, stride }, {
@@ -189,7 +254,7 @@ export class ModelClient extends EventTarget {
 
   // Stop the worker (an endless loop, a crash) and boot a fresh one; pending requests fail.
   restart(sentence = "stopped") {
-    if (this.worker) this.worker.terminate();
+    this._stop();
     for (const job of this.pending.values()) job.reject(new Error(sentence));
     this.pending.clear();
     this.status = "idle";

@@ -37,6 +37,40 @@ function wasmFailure() {
   });
 }
 
+// Pyodide's core, pyodide.asm.wasm (10 MB), compiled once per page: the first worker reports the
+// WebAssembly.Module its Pyodide was instantiated from (`core` in the init result), and the page
+// hands it to every later worker (`core` in their init), whose Pyodide is then instantiated from
+// that Module, not compiled again. Measured in WebKit, a later worker on a Module of its own took
+// about twice as long to start; compiling is not that cost, running on fresh code is (the engine
+// shares a Module's optimised machine code between its instances): docs/design.md, "The worker".
+// The hook: pyodide.js loads pyodide.asm.js only when _createPyodideModule (Emscripten's module
+// factory) is not defined yet, and passes it its settings, whose instantiateWasm(imports, done)
+// (an Emscripten setting) instantiates the core. This worker loads pyodide.asm.js itself and wraps
+// that setting: with a given Module it instantiates from it; without one, or if that fails, it
+// runs Pyodide's own, which fetches and compiles the file (its fetch is started either way, when
+// the settings are made; unread when the Module is used), and keeps the Module it compiled.
+let core = null; // the Module this worker's Pyodide runs on, once instantiated
+let coreGiven = false; // whether that Module came from the page
+
+function instantiateCore(given) {
+  const create = self._createPyodideModule;
+  self._createPyodideModule = (settings) => {
+    const compile = settings.instantiateWasm;
+    if (typeof compile !== "function") return create(settings); // not the Pyodide this hook was written for: its own way
+    settings.instantiateWasm = (imports, done) => {
+      const own = () => compile(imports, (instance, module) => { core = module; done(instance, module); });
+      if (!(given instanceof WebAssembly.Module)) return own();
+      WebAssembly.instantiate(given, imports).then((instance) => {
+        core = given;
+        coreGiven = true;
+        done(instance, given);
+      }, own);
+      return {};
+    };
+    return create(settings);
+  };
+}
+
 async function boot(msg) {
   const base = new URL(msg.base, self.location.href);
   // Milliseconds each start-up stage took (bench/browser.py prints them): the ready reply carries them.
@@ -49,8 +83,9 @@ async function boot(msg) {
     // message lists them, from the page config)
     const heads = await Promise.all(msg.pyodideFiles.map((f) => fetch(new URL(`pyodide/${f}`, base), { method: "HEAD" })));
     if (heads.some((r) => !r.ok)) throw new Error("missing");
-    importScripts(new URL("pyodide/pyodide.js", base).href);
+    importScripts(new URL("pyodide/pyodide.js", base).href, new URL("pyodide/pyodide.asm.js", base).href);
   });
+  instantiateCore(msg.core);
   lap("loader");
   const starting = loadPyodide({ indexURL: new URL("pyodide/", base).href });
   const kernel = msg.kernel === false ? Promise.resolve(null) : loadKernel(base, msg.kernel === "simd"); // while Pyodide starts
@@ -77,7 +112,7 @@ async function boot(msg) {
   const info = await stage("the model's weights could not be read", async () =>
     glue.init(new Uint8Array(weights), k).toJs({ dict_converter: Object.fromEntries }));
   lap("weights");
-  return { ...info, ...(info.backend === "kernel" ? { kernelModule: k.file } : {}), timings };
+  return { ...info, ...(info.backend === "kernel" ? { kernelModule: k.file } : {}), pyodideCore: coreGiven ? "given" : "compiled", timings };
 }
 
 // The LSTM step's WebAssembly SIMD kernel (kernel/lstm.c), or null where this browser has no
@@ -173,10 +208,17 @@ self.onmessage = async (event) => {
   }
   if (msg.type === "init") {
     booting = booting || boot(msg);
+    let info;
     try {
-      post(msg.id, "result", { info: await booting });
+      info = await booting;
     } catch (e) {
       post(msg.id, "error", { message: e && e.message ? e.message : "the model could not start" });
+      return;
+    }
+    try {
+      post(msg.id, "result", { info, ...(coreGiven ? {} : { core }) }); // the Module it compiled, for the page's later workers
+    } catch (e) {
+      post(msg.id, "result", { info }); // a browser that cannot pass a Module on (DataCloneError): each worker compiles its own
     }
     return;
   }

@@ -152,6 +152,24 @@ def test_the_figure_answers(reader, fid, kind):
     ANSWERS[kind](page, fid)
 
 
+# runtime/client.js's idle limit for paths helpers (null: none) and the helpers alive now.
+HELPERS = """async () => { const c = await import(new URL('runtime/client.js', document.baseURI));
+    return { limit: Number.isFinite(c.HELPER_IDLE_MS) ? c.HELPER_IDLE_MS : null, live: c.liveWorkers('helper') }; }"""
+
+
+def test_idle_paths_helpers_are_stopped_in_webkit_only(reader):
+    """WebKit, told by navigator.vendor, stops the paths helpers once paths are idle (fewer Pyodide
+    workers alive at once: docs/design.md, "Sessions in a row"); Gecko keeps them. Runs after the
+    figures' tests, whose paths booted the helpers."""
+    page = reader.page
+    page.evaluate("() => window.scrollTo(0, 0)")  # no paths figure in view: paths stop
+    if page.engine == "webkit":
+        assert page.evaluate(HELPERS)["limit"] == 10000
+        page.wait(f"() => ({HELPERS})().then((h) => h.live === 0)")
+    else:
+        assert page.evaluate(HELPERS)["limit"] is None
+
+
 def test_a_reload_with_the_server_stopped_reaches_ready_and_writes(reader):
     """The service worker kept the build after the first visit (its precache complete) and serves
     the page, its workers and their files."""

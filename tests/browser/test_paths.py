@@ -86,3 +86,32 @@ def test_a_line_split_over_helper_workers_draws_the_same_branches(guarded, page,
     assert sorted(map(int, r["one"])) == list(range(2, 23)) == sorted(map(int, r["split"]))
     assert r["one"] == r["split"]  # per-point seeds: the picture does not depend on the split
     assert r["helper"] == "failed" and r["rescued"] == r["one"]  # a dead helper's points are finished by the model worker
+
+
+# The page's Pyodide workers by role (runtime/client.js boots, which CLIENT puts in the window so
+# that a wait's predicate reads it at once): how many were booted, got ready, are live.
+CLIENT = "async () => { window.client = await import('./runtime/client.js'); }"
+WORKERS = """((role) => { const mine = window.client.boots.filter((b) => b.role === role);
+  return { booted: mine.length, ready: mine.filter((b) => b.ready !== undefined).length, live: window.client.liveWorkers(role) }; })"""
+
+
+def test_idle_helpers_are_stopped_and_booted_again_when_paths_run(guarded, page, site_url):
+    """With an idle limit (WebKit's by default; ?helper-idle=MS sets it here) the paths helpers
+    stop once no paths request has run that long, and the next paths boot one again."""
+    page.add_init_script("Object.defineProperty(navigator, 'hardwareConcurrency', { get: () => 2 })")  # one helper
+    page.goto(site_url + "?helper-idle=500")
+    page.wait_for_function("document.documentElement.dataset.model === 'ready'")
+    page.evaluate(CLIENT)
+    workers = lambda: page.evaluate(f"{WORKERS}('helper')")  # noqa: E731
+    assert workers() == {"booted": 0, "ready": 0, "live": 0}  # booted by the first paths only
+    page.locator("#fig-paths").scroll_into_view_if_needed()
+    page.wait_for_function(f"{WORKERS}('helper').ready === 1")
+    page.wait_for_function("Number(document.getElementById('fig-paths').dataset.pointsDone) >= 2")
+    page.evaluate("() => window.scrollTo(0, 0)")  # paths out of view: they stop, the helper idles
+    page.wait_for_function(f"{WORKERS}('helper').live === 0")
+    assert workers() == {"booted": 1, "ready": 1, "live": 0}
+    done = int(page.evaluate("() => document.getElementById('fig-paths').dataset.pointsDone"))
+    page.locator("#fig-paths").scroll_into_view_if_needed()
+    page.wait_for_function(f"(({{ ready, live }}) => ready === 2 && live === 1)({WORKERS}('helper'))")
+    page.wait_for_function(f"Number(document.getElementById('fig-paths').dataset.pointsDone) > {done}")
+    page.wait_for_function("document.getElementById('fig-paths').dataset.workers === '2'")  # the new helper takes its share

@@ -12,7 +12,7 @@ export function mount(root) {
   const runBtn = root.querySelector("button.run");
   const status = root.querySelector(".status");
   const say = (t) => { status.textContent = t; };
-  const py = new ModelClient({ announce: false });
+  const py = new ModelClient({ role: "console" });
   py.onCrash = () => { say("The console stopped (out of memory?) and restarts; model is loaded again."); py.restart("the console restarted"); };
   const history = keepHistory(input, () => run());
   let busy = false;
