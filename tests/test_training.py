@@ -1,5 +1,7 @@
 """Training pipeline: a tiny run that learns on XML files the tests write, and parity
 between the PyTorch model and the engine on the same exported weights."""
+import math
+
 import numpy as np
 import pytest
 
@@ -219,6 +221,7 @@ def test_tiny_synthesis_run_learns_resumes_mid_epoch_and_exports(corpus, tmp_pat
     meta = train_synthesis.main(args + ["--epochs", "3"])
     curve = [c["val_nll"] for c in meta["curve"]]
     assert len(curve) == 3 and curve[-1] < curve[0] - 0.1, curve
+    assert all(math.isfinite(c["text_gain"]) for c in meta["curve"])  # measured at every epoch's end
     assert meta["model"]["alphabet"] == "".join(sorted(set("".join(iam.normalise_text(t) for t in CORPUS_TEXTS[:10]))))
     assert meta["epoch"] == 3 and meta["batch"] == 0 and meta["phases"][-1]["to_epoch"] == 3
     more = train_synthesis.main(args + ["--epochs", "4", "--resume"])  # goes on from the full checkpoint
@@ -238,6 +241,13 @@ def test_tiny_synthesis_run_learns_resumes_mid_epoch_and_exports(corpus, tmp_pat
     assert synth.hidden == 16 and synth.alphabet == meta["model"]["alphabet"]
     strokes, window = engine.write(synth, "line 3", bias=1.0, seed=0)
     assert len(strokes) and window.shape == (len(strokes), 7)
+
+
+def test_text_partners_pair_neighbours_by_text_length():
+    from training.train_synthesis import text_partners
+    texts = ["a", "bbbb", "cc", "ddddd", "eee"]  # by length: a cc eee bbbb ddddd
+    assert text_partners(texts) == [2, 4, 0, 1, 1]  # a-cc, eee-bbbb, the odd one out (ddddd) takes bbbb's
+    assert text_partners(["x", "yy"]) == [1, 0] and text_partners(["solo"]) == [0]
 
 
 @pytest.mark.parametrize("mode", ["unconditional", "synthesis"])

@@ -46,6 +46,7 @@ from engine import synthesis as S
 from engine.strokes import to_polylines
 
 from .checkpoints import ROOT
+from .train_synthesis import text_partners
 
 RECORD = ROOT / "weights" / "synthesis.json"
 BIASES = (0.0, 0.5, 1.0, S.TOP_BIAS)  # up to the figure's top bias
@@ -75,16 +76,10 @@ def _mean_nll(per_line) -> float:
 
 
 def measure_text(synth, val) -> dict:
-    order = sorted(range(len(val)), key=lambda i: len(val[i][2]))
-    other = {}
-    for k in range(0, len(order) - 1, 2):  # neighbours by text length swap texts
-        a, b = order[k], order[k + 1]
-        other[a], other[b] = val[b][2], val[a][2]
-    if len(order) % 2:
-        other[order[-1]] = val[order[-2]][2]
+    partner = text_partners([t for _, _, t in val])
     lines = [x for _, x, _ in val]
     own = _mean_nll(S.lines_log_densities(synth, lines, [t for _, _, t in val]))
-    swapped = _mean_nll(S.lines_log_densities(synth, lines, [other[i] for i in range(len(val))]))
+    swapped = _mean_nll(S.lines_log_densities(synth, lines, [val[j][2] for j in partner]))
     uncond = engine.nll(engine.load_model(), lines)
     return {"lines": len(val), "points": int(sum(len(x) - 1 for x in lines)), "own_text": round(own, 4),
             "other_text": round(swapped, 4), "gain": round(swapped - own, 4), "unconditional": round(uncond, 4),

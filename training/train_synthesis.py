@@ -34,6 +34,7 @@ from .train import batches, lr_at, pad, run_windows
 from .train import evaluate as train_evaluate
 
 COMPACT = ROOT / "training" / "synthesis-checkpoint.pt"
+GAIN_LINES = 200  # validation lines text_gain is measured on at each epoch's end
 HYPER = ("hidden", "layers", "window_k", "mixtures", "batch", "window", "lr", "min_lr", "warmup", "clip",
          "epochs", "time_schedule", "max_minutes", "dropout", "seed")
 
@@ -104,6 +105,28 @@ def load_data(args):
     if not train.lines or not val.lines:
         raise SystemExit("no usable training or validation lines with texts: check --data, --texts and the splits")
     return train, val, alphabet
+
+
+def text_partners(texts: list[str]) -> list[int]:
+    """For each line, the line whose text it is scored with to see whether the model reads its own:
+    lines sorted by text length, neighbours swap (the last of an odd count takes its neighbour's)."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    partner = list(range(len(texts)))
+    for k in range(0, len(order) - 1, 2):
+        partner[order[k]], partner[order[k + 1]] = order[k + 1], order[k]
+    if len(order) % 2 and len(order) > 1:
+        partner[order[-1]] = order[-2]
+    return partner
+
+
+def text_gain(model, ds: TextLines, device, n: int) -> float:
+    """NLL of the first ``n`` lines given another line's text (``text_partners``) minus given their
+    own: nats per point the text is worth, ~0 until the window has learnt to read it."""
+    sub = TextLines.__new__(TextLines)
+    sub.names, sub.lines, sub.texts, sub.chars = ds.names[:n], ds.lines[:n], ds.texts[:n], ds.chars[:n]
+    own = evaluate(model, sub, device)
+    sub.chars = [sub.chars[j] for j in text_partners(sub.texts)]
+    return evaluate(model, sub, device) - own
 
 
 def text_batch(ds: TextLines, idx, device):
@@ -211,12 +234,12 @@ def main(argv=None) -> dict:
                       f"lr {opt.param_groups[0]['lr']:.2e} {pts / (time.time() - t0):,.0f} pts/s", end="", flush=True)
             if time.time() - last_save > 60 * args.checkpoint_minutes:
                 checkpoint()
-        v = evaluate(model, val, device)
+        v, gain = evaluate(model, val, device), text_gain(model, val, device, GAIN_LINES)
         meta["epoch"], meta["batch"] = meta["epoch"] + 1, 0
         meta["curve"] = meta["curve"] + [{"epoch": meta["epoch"], "step": meta["step"], "train_nll": run_loss,
-                                          "val_nll": v, "seconds": round(meta["seconds"], 1)}]
-        print(f"\repoch {meta['epoch']}/{args.epochs} train {run_loss:.4f} val {v:.4f} nats/pt "
-              f"({pts / (time.time() - t0):,.0f} pts/s)" + " " * 30, flush=True)
+                                          "val_nll": v, "text_gain": gain, "seconds": round(meta["seconds"], 1)}]
+        print(f"\repoch {meta['epoch']}/{args.epochs} train {run_loss:.4f} val {v:.4f} nats/pt, text gain "
+              f"{gain:.4f} on {min(GAIN_LINES, len(val.lines))} lines ({pts / (time.time() - t0):,.0f} pts/s)" + " " * 30, flush=True)
         checkpoint()
     return meta
 
