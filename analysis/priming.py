@@ -38,7 +38,7 @@ import numpy as np
 
 import engine
 from engine.hands import line_height
-from training.evaluate_synthesis import cer, ocr, render
+from analysis.ocr import cer, ocr, render
 
 HUMAN_LINES = Path(__file__).resolve().parent.parent / "article" / "human-lines.json"
 FOLLOW_TEXTS = ("Ink that knows its letters.", "a quiet line of words")

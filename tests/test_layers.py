@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 THIRD_PARTY = {  # per layer: project packages and third-party modules it may import
     "engine": {"engine", "numpy"},
     "corpora": {"corpora", "engine", "numpy"},
-    "training": {"training", "engine", "corpora", "numpy", "torch", "matplotlib"},
+    "training": {"training", "analysis", "engine", "corpora", "numpy", "torch", "matplotlib"},
     "analysis": {"analysis", "engine", "corpora", "numpy"},
     "builder": {"builder", "engine", "corpora", "numpy", "jinja2", "markdown", "yaml", "bibtexparser", "openTSNE"},
     "build": {"builder"},

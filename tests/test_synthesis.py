@@ -185,7 +185,8 @@ def test_batched_nll_matches_line_by_line():
 
 
 def test_evaluation_helpers_score_what_they_claim():
-    from training.evaluate_synthesis import cer, ending_faults, render
+    from analysis.ocr import cer, render
+    from training.evaluate_synthesis import ending_faults
     assert cer("the cat", "the cat") == 0 and cer("tha cat", "the cat") == pytest.approx(1 / 7)
     assert cer("", "abc") == 1 and cer("abcd", "abc") == pytest.approx(1 / 3)
     img = render(np.array([[0, 0, 0], [2, 0, 1], [1, 1, 0], [0, 1, 1]]), px=10)

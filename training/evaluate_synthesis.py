@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,7 +42,8 @@ import engine
 from corpora import CACHE
 from corpora.iam import DEFAULT_ARCHIVE, DEFAULT_DATA, DEFAULT_TEXTS, load_split, load_texts, split_file
 from engine import synthesis as S
-from engine.strokes import to_polylines
+
+from analysis.ocr import PX_PER_UNIT, cer, ocr, render
 
 from .checkpoints import ROOT
 from .train_synthesis import text_partners
@@ -54,7 +54,6 @@ ENDING_TEXTS = 100
 HOLD_FACTOR = 3.0
 OCR_LINES = 30
 OCR_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ ,.'-")
-PX_PER_UNIT = 10.0  # rendering scale: IAM-OnDB's letter height (~2.4 units) is ~24 px
 
 
 def validation(args) -> list[tuple[str, np.ndarray, str]]:
@@ -171,51 +170,6 @@ def measure_priming(synth, val, writers: dict) -> dict:
     res = {k: round(v[0] / v[1], 4) for k, v in sums.items()}
     return {"forms": len(forms), "primed_own_writer": res["own"], "primed_other_writer": res["other"],
             "unprimed": res["none"], "bar": "own < other and own < unprimed"}
-
-
-def render(strokes: np.ndarray, px: float = PX_PER_UNIT, pad: int = 16, radius: float = 1.5) -> np.ndarray:
-    """A line as black ink on white: (rows, cols) uint8, each stroke's path stamped as discs of
-    ``radius`` pixels every half pixel."""
-    lines = [p * px for p in to_polylines(strokes)]
-    every = np.concatenate(lines)
-    lo = every.min(axis=0) - pad
-    w, h = (np.ceil(every.max(axis=0) - lo) + pad).astype(int)
-    img = np.full((h, w), 255, np.uint8)
-    r = int(np.ceil(radius))
-    dy, dx = np.mgrid[-r:r + 1, -r:r + 1]
-    disc = dx ** 2 + dy ** 2 <= radius ** 2
-    for line in lines:
-        pts = [line[0]]
-        for a, b in zip(line[:-1], line[1:]):
-            n = max(1, int(np.hypot(*(b - a)) * 2))
-            pts.extend(a + (b - a) * np.linspace(0, 1, n + 1)[1:, None])
-        c = np.rint(np.asarray(pts) - lo).astype(int)
-        ys, xs = (c[:, 1, None] + dy[disc]).ravel(), (c[:, 0, None] + dx[disc]).ravel()
-        ok = (ys >= 0) & (ys < h) & (xs >= 0) & (xs < w)
-        img[ys[ok], xs[ok]] = 0
-    return img
-
-
-def pgm(img: np.ndarray) -> bytes:
-    return f"P5 {img.shape[1]} {img.shape[0]} 255\n".encode() + img.tobytes()
-
-
-def cer(got: str, want: str) -> float:
-    """Character error rate: Levenshtein distance / len(want)."""
-    prev = list(range(len(got) + 1))
-    for i, cw in enumerate(want, 1):
-        cur = [i]
-        for j, cg in enumerate(got, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (cw != cg)))
-        prev = cur
-    return prev[-1] / max(1, len(want))
-
-
-def ocr(img: np.ndarray, folder: Path, name: str) -> str:
-    path = folder / f"{name}.pgm"
-    path.write_bytes(pgm(img))
-    res = subprocess.run(["tesseract", str(path), "stdout", "--psm", "7", "-l", "eng"], capture_output=True, text=True)
-    return " ".join(res.stdout.split())
 
 
 def measure_ocr(synth, val, pages: Path) -> dict:
