@@ -1,4 +1,4 @@
-"""The site in Gecko and WebKit, as tests/browser/test_engines.py and bench/webkit_sessions.py drive
+"""The site in Gecko and WebKit, as tests/browser/test_engines.py and bench/sessions.py drive
 them (Chromium is Playwright's: bench/common.py).
 
 Playwright drives only its own patched builds of Firefox and WebKit, so these engines are driven

@@ -288,9 +288,7 @@ WARM_UP_POINTS = 200
 def _warm_up(synth: Synthesis) -> None:
     """Write WARM_UP_POINTS points of a short text and drop them, so that what a first write costs
     once (the kernel's views, the interpreter's and the engine's first calls) is paid while the
-    model loads, before a reader presses Write: in Chromium a page's first 40-character write (876
-    points) took 0.86-0.88 s without it and 0.35-0.56 s (median of 5: 0.41 s) after it
-    (docs/design.md, "The worker")."""
+    model loads, before a reader presses Write (measured: docs/design.md, "The worker")."""
     text = "".join(ch for ch in "the" if ch in synth.alphabet) or synth.alphabet[:3]
     for _ in iter_write(synth, text, 1.0, 0, None, WARM_UP_POINTS):
         pass
