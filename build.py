@@ -122,7 +122,9 @@ def read_article(folder: Path = ARTICLE, synthesis_weights=None) -> Source:
     needing = [name for name, f in found.items() if f.needs == "synthesis"]
     reason = synthesis.failing(synthesis_weights) if needing else None
     withheld = {name: reason for name in needing if reason}
-    return Source(load_article(folder, set(found), card, claims, set(withheld)), found, card, claims, withheld)
+    record = synthesis.record(synthesis_weights) if needing and not withheld else None
+    article = load_article(folder, set(found), card, claims, set(withheld), synthesis=record)
+    return Source(article, found, card, claims, withheld)
 
 
 def read_claims(folder: Path = ARTICLE) -> dict:

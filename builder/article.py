@@ -37,8 +37,11 @@ OPTIONAL_META = {"updated": "", "updates": [], "journal": "", "doi": "", "doi_la
 # [[cell:name]] → the cell id, [[r:name]] → its held-out r, [[unipen:name]] → its r on the UNIPEN
 # lines; [[miss:name]] → a near miss's held-out r
 CELL_REF = re.compile(r"\[\[(cell|r|unipen|miss):(\w+)\]\]")
-# [[card:key]] or [[card:a.b.c]] → a number from weights/card.json; [[card:key|%]] as a percentage
-CARD_REF = re.compile(r"\[\[card:([^\]|]+)(\|%)?\]\]")
+# [[card:key]] or [[card:a.b.c]] → a number from weights/card.json (a list's item by index: a.0.b,
+# a.-1.b); [[card:key|%]] as a percentage.
+# [[synthesis:...]] the same from the synthesis model's record (weights/synthesis.json), which only
+# prose inside a '<!-- with figure write -->' section may cite: elsewhere the record may not exist
+CARD_REF = re.compile(r"\[\[(card|synthesis):([^\]|]+)(\|%)?\]\]")
 
 
 @dataclass
@@ -62,9 +65,11 @@ class Article:
     extra: dict = field(default_factory=dict)
 
 
-def load_article(folder: Path, known_figures: set[str], card: dict, claims: dict, withheld=frozenset()) -> Article:
+def load_article(folder: Path, known_figures: set[str], card: dict, claims: dict, withheld=frozenset(),
+                 synthesis: dict | None = None) -> Article:
     """Read ``folder/index.md`` and ``folder/bibliography.bib`` into an :class:`Article`, with the
-    model card's numbers and the cell claims (its cell-claims.json) put into the prose.
+    model card's numbers, the synthesis model's record's (``synthesis``, None when it is not shown)
+    and the cell claims (its cell-claims.json) put into the prose.
     ``known_figures``: the names of the figure folders (``folder/figures/<name>/``, builder.figures);
     ``withheld``: those the build leaves out, with the prose marked as theirs."""
     text = (folder / "index.md").read_text(encoding="utf-8")
@@ -91,7 +96,7 @@ def load_article(folder: Path, known_figures: set[str], card: dict, claims: dict
         return f"\n\nFIGURE{len(figures) - 1}PLACEHOLDER\n\n"
 
     body = cell_refs(body, claims)
-    body = card_refs(body, card)
+    body = card_refs(body, card, synthesis)
     body = SHORTCODE.sub(figure, cites.replace(body))  # citations numbered in reading order
     main, _, appendix = body.partition(APPENDIX)
     footnotes = {"BACKLINK_TEXT": "↩", "USE_DEFINITION_ORDER": False}  # numbered in reading order, as citations are
@@ -163,19 +168,33 @@ def cell_refs(text: str, spec: dict) -> str:
     return CELL_REF.sub(one, text)
 
 
-def card_refs(text: str, card: dict) -> str:
-    """Put the model card's measured numbers (training.export --evaluate) into the prose."""
-    flat = {**card, **{k: v for k, v in card.get("provenance", {}).items() if not isinstance(v, dict)}}
+def card_refs(text: str, card: dict, synthesis: dict | None = None) -> str:
+    """Put measured numbers into the prose: [[card:...]] from the default model's card
+    (training.export --evaluate), [[synthesis:...]] from the synthesis model's record
+    (training.evaluate_synthesis; ``None`` when the build does not show that model)."""
+    sources = {"card": {**card, **{k: v for k, v in card.get("provenance", {}).items() if not isinstance(v, dict)}},
+               "synthesis": synthesis}
+    files = {"card": "card.json", "synthesis": "synthesis.json"}
 
     def one(m):
-        v = flat
-        for key in m.group(1).split("."):
-            if not isinstance(v, dict) or key not in v:
-                raise ValueError(f"the article cites [[card:{m.group(1)}]], which card.json does not hold")
-            v = v[key]
-        if isinstance(v, dict):
-            raise ValueError(f"the article cites [[card:{m.group(1)}]], which is a table, not a number")
-        if m.group(2):
+        source, path, percent = m.groups()
+        ref = f"[[{source}:{path}]]"
+        v = sources[source]
+        if v is None:
+            raise ValueError(f"the article cites {ref}, but this build shows no synthesis model: cite its record "
+                             f"only inside a '<!-- with figure write -->' section")
+        keys = path.split(".")
+        while keys:  # a key may itself hold dots ("1.0", a bias): the longest one present wins
+            if isinstance(v, list) and keys[0].lstrip("-").isdigit() and -len(v) <= int(keys[0]) < len(v):
+                v, keys = v[int(keys[0])], keys[1:]  # a list's item by index, -1 the last
+                continue
+            n = next((n for n in range(len(keys), 0, -1) if isinstance(v, dict) and ".".join(keys[:n]) in v), 0)
+            if not n:
+                raise ValueError(f"the article cites {ref}, which {files[source]} does not hold")
+            v, keys = v[".".join(keys[:n])], keys[n:]
+        if isinstance(v, (dict, list)):
+            raise ValueError(f"the article cites {ref}, which is a table, not a number")
+        if percent:
             return f"{100 * v:.1f} %"
         return (f"{v:.3f}".replace("-", "−") if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v))
     return CARD_REF.sub(one, text)

@@ -41,6 +41,11 @@ def failing(weights=None) -> str | None:
     return bars.failing(data)
 
 
+def record(weights=None) -> dict:
+    """The weights' measured record (its numbers are what the article's appendix cites)."""
+    return json.loads(record_path(weights).read_text(encoding="utf-8"))
+
+
 def load(weights=None) -> tuple[bytes, S.Synthesis]:
     """The weights file's bytes (the site serves them) and the model they load into; ValueError
     naming the file when it does not load."""

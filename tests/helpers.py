@@ -19,14 +19,26 @@ def random_weights(hidden=8, mixtures=3, seed=0, **meta) -> W.Weights:
                      dict(meta))
 
 
-PASSING_RECORD = {  # a weights/synthesis.json whose every bar passes (engine.bars)
-    "measured": {
-        "text": {"own_text": -2.1, "other_text": -1.9, "gain": 0.2, "unconditional": -1.95},
-        "endings": {"texts": 100, "failures": {"0.0": 3, "0.5": 0, "1.0": 0, "2.0": 0}},
-        "priming": {"forms": 40, "primed_own_writer": -2.2, "primed_other_writer": -2.0, "unprimed": -2.1},
-        "ocr": {"lines": 30, "cer_real": 0.44, "cer_model": 0.4},
-    },
+PASSING_MEASURES = {  # measurements whose every bar passes (engine.bars)
+    "text": {"own_text": -2.1, "other_text": -1.9, "gain": 0.2, "unconditional": -1.95},
+    "endings": {"texts": 100, "failures": {"0.0": 3, "0.5": 0, "1.0": 0, "2.0": 0}},
+    "priming": {"forms": 40, "primed_own_writer": -2.2, "primed_other_writer": -2.0, "unprimed": -2.1},
+    "ocr": {"lines": 30, "cer_real": 0.44, "cer_model": 0.4},
 }
+
+
+def passing_record() -> dict:
+    """The committed weights/synthesis.json with :data:`PASSING_MEASURES` over its measurements: a
+    record that passes every bar and holds everything else the article's prose cites of it."""
+    import json
+    record = json.loads((Path(__file__).resolve().parents[1] / "weights" / "synthesis.json").read_text())
+    measured = record.setdefault("measured", {})
+    for name, values in PASSING_MEASURES.items():
+        measured[name] = {**measured.get(name, {}), **values}
+    return record
+
+
+PASSING_RECORD = passing_record()
 
 
 def synthesis_folder(folder: Path, record: dict | None = PASSING_RECORD) -> Path:

@@ -91,6 +91,18 @@ def test_card_refs_reach_nested_numbers_and_percentages():
     for bad in ("[[card:a.missing]]", "[[card:t]]"):
         with pytest.raises(ValueError, match="the article cites"):
             card_refs(bad, card)
+    record = {"measured": {"text": {"gain": 0.1234, "lines": 855}, "endings": {"failures": {"1.0": 0}}},
+              "phases": [{"to": 1.25}, {"to": 6.5}]}
+    assert card_refs("[[synthesis:measured.text.gain]] of [[synthesis:measured.text.lines]] "
+                     "[[synthesis:measured.endings.failures.1.0]] [[synthesis:phases.-1.to]] [[synthesis:phases.0.to]]",
+                     card, record) == "0.123 of 855 0 6.500 1.250"
+    for bad in ("[[synthesis:phases.2.to]]", "[[synthesis:phases]]"):
+        with pytest.raises(ValueError, match="the article cites"):
+            card_refs(bad, card, record)
+    with pytest.raises(ValueError, match="which synthesis.json does not hold"):
+        card_refs("[[synthesis:measured.ocr]]", card, record)
+    with pytest.raises(ValueError, match="shows no synthesis model"):
+        card_refs("[[synthesis:measured.text.gain]]", card)
 
 
 @pytest.fixture(scope="module")

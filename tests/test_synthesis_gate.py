@@ -27,6 +27,7 @@ def test_the_build_places_fig_write_only_with_a_passing_record(tmp_path, capsys)
     assert "left out" not in capsys.readouterr().out
     page = (out / "index.html").read_text()
     assert 'id="fig-write"' in page and SECTION in page and "a fifth experiment" in page
+    assert "About the model that writes a text" in page and "scores −2.100" in page  # the record's numbers
     assert (out / "py" / "synthesis.bin").read_bytes() == passing.read_bytes() and (out / "figures" / "write" / "write.js").exists()
     assert "py/synthesis.bin" in json.loads((out / "build-manifest.json").read_text())["files"]  # kept offline too
     config = json.loads(page.split('id="page-config">', 1)[1].split("</script>", 1)[0])
@@ -41,6 +42,7 @@ def test_the_build_places_fig_write_only_with_a_passing_record(tmp_path, capsys)
                     "CER model 0.9, real lines 0.44; bar: model ≤ real)"]
     page = (out / "index.html").read_text()
     assert "fig-write" not in page and SECTION not in page and "a fifth experiment" not in page
+    assert "About the model that writes a text" not in page
     assert "Neatness" not in page and "with figure" not in page and "write('Hi.'" not in page
     assert not (out / "py" / "synthesis.bin").exists() and not (out / "figures" / "write").exists()
     config = json.loads(page.split('id="page-config">', 1)[1].split("</script>", 1)[0])
@@ -88,10 +90,11 @@ def test_a_withheld_figures_section_and_update_go_and_a_placed_ones_marks_go(tmp
     (tmp_path / "bibliography.bib").write_text("")
     front = FRONT.replace("published: 2026-01-01\n", "published: 2026-01-01\nupdates:\n  - plain entry\n"
                                                    "  - {figure: write, text: about write}\n")
-    body = ("Before.\n\n<!-- with figure write -->\n## Section\n\nText[^n].\n\n" + PLACED
+    body = ("Before.\n\n<!-- with figure write -->\n## Section\n\nText[^n], [[synthesis:gain]].\n\n" + PLACED
             + "\n[^n]: Its note.\n<!-- end figure write -->\n\nAfter.\n")
     (tmp_path / "index.md").write_text(front + body)
-    shown = A.load_article(tmp_path, {"write"}, {}, {})
+    shown = A.load_article(tmp_path, {"write"}, {}, {}, synthesis={"gain": 0.25})
+    assert "</sup>, 0.250." in shown.body_html
     assert [f.id for f in shown.figures] == ["fig-write"] and "Section" in shown.body_html and "figure write" not in shown.body_html
     assert "Its note." in shown.footnotes_html and shown.meta["updates"] == ["plain entry", "about write"]
     left = A.load_article(tmp_path, {"write"}, {}, {}, withheld={"write"})
