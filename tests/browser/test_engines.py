@@ -124,8 +124,22 @@ def console(page, fid):
     assert page.console_run("print(6 * 7)", fid).strip() == "42"
 
 
+def write(page, fid):
+    """A typed text is written (the synthesis model loads on Write), with one row of the window per
+    character and one past the end. In the default site only when the synthesis model passes its bars."""
+    page.evaluate("""(id) => { const input = document.querySelector(`#${id} input.text`);
+        input.value = 'Hi there'; input.dispatchEvent(new Event('input')); }""", fid)
+    page.click_in(f"#{fid} button.write")
+    page.wait_count(fid, "points", 10)
+    before = ink(page, f"#{fid} canvas.ink")
+    page.wait_count(fid, "points", 60)
+    assert ink(page, f"#{fid} canvas.ink") > before > 0  # the ink grows as it is written
+    rows = page.evaluate("(id) => [...document.querySelectorAll(`#${id} .live .row-labels span`)].map((s) => s.textContent)", fid)
+    assert rows == [*"Hi", "␣", *"there", "end"], rows
+
+
 ANSWERS = {"generate": generate, "continue": continue_, "paths": paths, "cells": cells,
-           "cells-live": cells_live, "console": console}
+           "cells-live": cells_live, "console": console, "write": write}
 
 
 def test_the_model_is_ready_on_the_kernel(reader):
