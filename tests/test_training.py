@@ -218,7 +218,7 @@ def test_tiny_synthesis_run_learns_resumes_mid_epoch_and_exports(corpus, tmp_pat
             "--val-split", str(corpus / "val.txt"), "--run-dir", str(tmp_path / "run"),
             "--compact", str(tmp_path / "c.pt"), "--batch", "2", "--window", "20", "--hidden", "16",
             "--window-k", "2", "--mixtures", "3", "--lr", "1e-2", "--warmup", "1", "--threads", "1", "--quiet"]
-    meta = train_synthesis.main(args + ["--epochs", "3"])
+    meta = train_synthesis.main(args + ["--epochs", "3", "--no-drop-rests", "--no-dequantize"])
     curve = [c["val_nll"] for c in meta["curve"]]
     assert len(curve) == 3 and curve[-1] < curve[0] - 0.1, curve
     assert all(math.isfinite(c["text_gain"]) for c in meta["curve"])  # measured at every epoch's end
@@ -226,6 +226,8 @@ def test_tiny_synthesis_run_learns_resumes_mid_epoch_and_exports(corpus, tmp_pat
     assert meta["epoch"] == 3 and meta["batch"] == 0 and meta["phases"][-1]["to_epoch"] == 3
     more = train_synthesis.main(args + ["--epochs", "4", "--resume"])  # goes on from the full checkpoint
     assert more["epoch"] == 4 and len(more["curve"]) == 4 and len(more["phases"]) == 2
+    assert [(p["hyperparameters"]["drop_rests"], p["hyperparameters"]["dequantize"]) for p in more["phases"]] == \
+        [(False, False), (True, True)]  # each stretch records how its lines were fed
     (tmp_path / "run" / "full.pt").unlink()  # now from the compact one, as a fresh clone would
     again = train_synthesis.main(args + ["--epochs", "5", "--resume"])
     assert again["epoch"] == 5 and len(again["phases"]) == 3
@@ -241,6 +243,22 @@ def test_tiny_synthesis_run_learns_resumes_mid_epoch_and_exports(corpus, tmp_pat
     assert synth.hidden == 16 and synth.alphabet == meta["model"]["alphabet"]
     strokes, window = engine.write(synth, "line 3", bias=1.0, seed=0)
     assert len(strokes) and window.shape == (len(strokes), 7)
+
+
+def test_synthesis_training_dequantizes_its_lines_with_the_noise_it_is_given(corpus):
+    import torch
+
+    from training import train_synthesis as T
+    a = T.parse_args(["--data", str(corpus), "--texts", str(corpus), "--train-split", str(corpus / "train.txt"),
+                      "--val-split", str(corpus / "val.txt"), "--quiet"])
+    train, _, alphabet = T.load_data(a)
+    torch.manual_seed(0)
+    model = T.build_model({"model": {"alphabet": alphabet, "hidden": 8, "layers": 2, "window_k": 2, "mixtures": 3}}, "cpu")
+    kept = train.lines[0].copy()
+    plain = T.run_batch(model, train, [0, 1], 20, "cpu")
+    noisy = [T.run_batch(model, train, [0, 1], 20, "cpu", noise=np.random.default_rng(5)) for _ in range(2)]
+    assert noisy[0] == noisy[1] and noisy[0][1] == plain[1] and noisy[0][0] != plain[0]  # same points, moved
+    np.testing.assert_array_equal(train.lines[0], kept)  # the noise goes on a copy, fresh each batch
 
 
 def test_text_partners_pair_neighbours_by_text_length():

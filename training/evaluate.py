@@ -56,9 +56,10 @@ def breakdown(lines, per_line) -> dict:
     return out
 
 
-def dequantized(lines, seed: int = 0) -> list:
+def dequantized(lines, seed=0) -> list:
     """Lines with uniform noise of one tablet unit added to every (dx, dy) (Theis et al. 2016):
-    the data become continuous, so a density can no longer gain by spiking on whole-unit values."""
+    the data become continuous, so a density can no longer gain by spiking on whole-unit values.
+    ``seed``: an int or a numpy Generator (drawn from)."""
     rng = np.random.default_rng(seed)
     out = []
     for x in lines:

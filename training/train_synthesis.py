@@ -30,13 +30,14 @@ from corpora.iam import DEFAULT_ARCHIVE, DEFAULT_TEXTS, Dataset, load_split, loa
 
 from .checkpoints import ROOT, device_name, read_compact, write_compact
 from .synthesis import SynthesisModel, detach, encode
-from .train import batches, lr_at, pad, run_windows
+from .evaluate import dequantized
+from .train import batches, lr_at, pad, run_windows, without_rests
 from .train import evaluate as train_evaluate
 
 COMPACT = ROOT / "training" / "synthesis-checkpoint.pt"
 GAIN_LINES = 200  # validation lines text_gain is measured on at each epoch's end
 HYPER = ("hidden", "layers", "window_k", "mixtures", "batch", "window", "lr", "min_lr", "warmup", "clip",
-         "epochs", "time_schedule", "max_minutes", "dropout", "seed")
+         "epochs", "time_schedule", "max_minutes", "dropout", "drop_rests", "dequantize", "seed")
 
 
 def parse_args(argv=None):
@@ -59,6 +60,14 @@ def parse_args(argv=None):
     p.add_argument("--warmup", type=int, default=200)
     p.add_argument("--clip", type=float, default=3.0, help="gradient-norm clipping")
     p.add_argument("--dropout", type=float, default=0.0)
+    p.add_argument("--drop-rests", action=argparse.BooleanOptionalAction, default=True,
+                   help="leave out of the training lines the points where the pen rests (dx = dy = 0, no lift), "
+                        "as the unconditional model's training can; validation keeps them")
+    p.add_argument("--dequantize", action=argparse.BooleanOptionalAction, default=True,
+                   help="fresh uniform noise of one tablet unit on every training offset, each batch "
+                        "(training.evaluate.dequantized): the offsets are whole tablet units, and a density "
+                        "that spikes on the small ones turns, under Graves' bias, into a pen that creeps and "
+                        "a window that stalls")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--limit", type=int, default=0, help="only the first N usable lines of each split (smoke runs)")
@@ -138,9 +147,11 @@ def text_batch(ds: TextLines, idx, device):
     return chars.to(device), lengths.to(device)
 
 
-def run_batch(model, ds: TextLines, idx, window, device, opt=None, clip=0.0):
-    """Feed lines in windows with the whole state carried; train if ``opt``. → (sum log p, points)."""
-    inp, tgt, mask = (t.to(device) for t in pad([ds.lines[j] for j in idx]))
+def run_batch(model, ds: TextLines, idx, window, device, opt=None, clip=0.0, noise=None):
+    """Feed lines in windows with the whole state carried; train if ``opt``; ``noise`` (a numpy
+    Generator) dequantizes the lines first. → (sum log p, points)."""
+    lines = [ds.lines[j] for j in idx]
+    inp, tgt, mask = (t.to(device) for t in pad(dequantized(lines, noise) if noise is not None else lines))
     onehot = model.one_hot(*text_batch(ds, idx, device))
     return run_windows(lambda x, state: model(x, onehot, state)[:2], model, inp, tgt, mask, window, opt, clip, detach)
 
@@ -169,6 +180,8 @@ def main(argv=None) -> dict:
     torch.manual_seed(args.seed)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     train, val, alphabet = load_data(args)
+    if args.drop_rests:
+        train.lines = [without_rests(x) for x in train.lines]
     run_dir = Path(args.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     meta = {"step": 0, "epoch": 0, "batch": 0, "seconds": 0.0, "curve": [], "phases": [],
@@ -223,7 +236,8 @@ def main(argv=None) -> dict:
             for g in opt.param_groups:
                 g["lr"] = lr_at(meta["step"] - first_step if fraction is not None else meta["step"], total, args, fraction)
             t1 = time.time()
-            lp, n = run_batch(model, train, idx, args.window, device, opt, args.clip)
+            noise = np.random.default_rng([args.seed, meta["epoch"], meta["batch"]]) if args.dequantize else None
+            lp, n = run_batch(model, train, idx, args.window, device, opt, args.clip, noise)
             meta["seconds"] += time.time() - t1
             meta["step"] += math.ceil(max(len(train.lines[j]) for j in idx) / args.window)
             meta["batch"] += 1
