@@ -218,7 +218,7 @@ def test_tiny_synthesis_run_learns_resumes_mid_epoch_and_exports(corpus, tmp_pat
             "--val-split", str(corpus / "val.txt"), "--run-dir", str(tmp_path / "run"),
             "--compact", str(tmp_path / "c.pt"), "--batch", "2", "--window", "20", "--hidden", "16",
             "--window-k", "2", "--mixtures", "3", "--lr", "1e-2", "--warmup", "1", "--threads", "1", "--quiet"]
-    meta = train_synthesis.main(args + ["--epochs", "3", "--no-drop-rests", "--no-dequantize"])
+    meta = train_synthesis.main(args + ["--epochs", "3", "--min-step", "0", "--no-dequantize"])
     curve = [c["val_nll"] for c in meta["curve"]]
     assert len(curve) == 3 and curve[-1] < curve[0] - 0.1, curve
     assert all(math.isfinite(c["text_gain"]) for c in meta["curve"])  # measured at every epoch's end
@@ -226,8 +226,8 @@ def test_tiny_synthesis_run_learns_resumes_mid_epoch_and_exports(corpus, tmp_pat
     assert meta["epoch"] == 3 and meta["batch"] == 0 and meta["phases"][-1]["to_epoch"] == 3
     more = train_synthesis.main(args + ["--epochs", "4", "--resume"])  # goes on from the full checkpoint
     assert more["epoch"] == 4 and len(more["curve"]) == 4 and len(more["phases"]) == 2
-    assert [(p["hyperparameters"]["drop_rests"], p["hyperparameters"]["dequantize"]) for p in more["phases"]] == \
-        [(False, False), (True, True)]  # each stretch records how its lines were fed
+    assert [(p["hyperparameters"]["min_step"], p["hyperparameters"]["dequantize"]) for p in more["phases"]] == \
+        [(0.0, False), (0.1, True)]  # each stretch records how its lines were fed
     (tmp_path / "run" / "full.pt").unlink()  # now from the compact one, as a fresh clone would
     again = train_synthesis.main(args + ["--epochs", "5", "--resume"])
     assert again["epoch"] == 5 and len(again["phases"]) == 3
@@ -243,6 +243,16 @@ def test_tiny_synthesis_run_learns_resumes_mid_epoch_and_exports(corpus, tmp_pat
     assert synth.hidden == 16 and synth.alphabet == meta["model"]["alphabet"]
     strokes, window = engine.write(synth, "line 3", bias=1.0, seed=0)
     assert len(strokes) and window.shape == (len(strokes), 7)
+
+
+def test_small_steps_merge_into_the_next_point_and_every_position_stays():
+    from training.train_synthesis import without_small_steps
+    line = np.array([[0, 0, 0], [0.02, 0, 0], [0.03, 0, 0], [0.2, 0.1, 0], [0.01, 0, 1], [1, 1, 0], [0.01, 0, 0]], np.float32)
+    out = without_small_steps(line, 0.1)
+    np.testing.assert_allclose(out, [[0, 0, 0], [0.25, 0.1, 0], [0.01, 0, 1], [1, 1, 0], [0.01, 0, 0]], atol=1e-6)
+    kept = np.cumsum(line[:, :2], axis=0)[[0, 3, 4, 5, 6]]
+    np.testing.assert_allclose(np.cumsum(out[:, :2], axis=0), kept, atol=1e-6)  # where the pen was, in order
+    np.testing.assert_array_equal(without_small_steps(line, 1e-9), line[[0, 1, 2, 3, 4, 5, 6]])
 
 
 def test_synthesis_training_dequantizes_its_lines_with_the_noise_it_is_given(corpus):

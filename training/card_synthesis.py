@@ -75,8 +75,10 @@ def _bar_rows(measured: dict) -> list[str]:
 
 
 def _fed(h: dict) -> str:
-    """How a stretch fed its training lines (train_synthesis --drop-rests, --dequantize)."""
-    said = [w for key, w in (("drop_rests", "resting points left out"), ("dequantize", "dequantized")) if h.get(key)]
+    """How a stretch fed its training lines (train_synthesis --min-step, --dequantize; older stretches: drop_rests)."""
+    said = ["resting points left out"] if h.get("drop_rests") else []
+    said += [f"steps under {h['min_step']:g} merged"] if h.get("min_step") else []
+    said += ["dequantized"] if h.get("dequantize") else []
     return ", ".join(said) or "as recorded"
 
 
@@ -132,7 +134,7 @@ windows of 300 points with every state (both LSTMs, κ, w) carried between windo
 {curve}
 
 Validation NLL is on the lines as recorded, in whole tablet units. Training lines fed dequantized
-(with resting points left out) no longer reward a density for spiking on whole-unit offsets, so
+(with small steps merged) no longer reward a density for spiking on whole-unit offsets, so
 from such a stretch on the training NLL is on other data and the validation NLL can rise while the
 written lines improve: under Graves' bias those spikes are a pen that creeps on the spot for
 hundreds of points while the window stays on one letter.
