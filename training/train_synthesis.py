@@ -215,13 +215,11 @@ def main(argv=None) -> dict:
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     if opt_state is not None:
         opt.load_state_dict(opt_state)
-    n_windows = sum(math.ceil((len(x) - 1) / args.window) for x in train.lines) / len(train.lines)
     per_epoch = len(batches(train, args.batch, np.random.default_rng(0)))
-    total = args.epochs * per_epoch * max(1, round(n_windows))
     m = meta["model"]
     print(f"{len(train.lines)} training lines ({train.n_points:,} points), {len(val.lines)} validation; "
           f"alphabet of {len(alphabet)} + unknown; {m['layers']} × {m['hidden']} cells, K = {m['window_k']}; "
-          f"{per_epoch} batches per epoch, schedule {total} steps; device {device}", flush=True)
+          f"{per_epoch} batches per epoch, cosine over {args.epochs} epochs; device {device}", flush=True)
     if args.time_schedule and not args.max_minutes:
         raise SystemExit("--time-schedule needs --max-minutes")
     start, last_save, seconds0, first_step = time.time(), time.time(), meta["seconds"], meta["step"]
@@ -249,9 +247,13 @@ def main(argv=None) -> dict:
                       "(checkpoint written)", flush=True)
                 return meta
             idx = bs[meta["batch"]]
-            fraction = (time.time() - start) / (60 * args.max_minutes) if args.time_schedule else None
+            # the cosine's position: in wall time, or in epochs done (batches of any length count alike)
+            if args.time_schedule:
+                step, fraction = meta["step"] - first_step, (time.time() - start) / (60 * args.max_minutes)
+            else:
+                step, fraction = meta["step"], (meta["epoch"] + meta["batch"] / len(bs)) / args.epochs
             for g in opt.param_groups:
-                g["lr"] = lr_at(meta["step"] - first_step if fraction is not None else meta["step"], total, args, fraction)
+                g["lr"] = lr_at(step, 0, args, fraction)
             t1 = time.time()
             noise = np.random.default_rng([args.seed, meta["epoch"], meta["batch"]]) if args.dequantize else None
             lp, n = run_batch(model, train, idx, args.window, device, opt, args.clip, noise)
