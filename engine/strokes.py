@@ -85,3 +85,20 @@ def to_svg_path(strokes, scale: float = 1.0, origin=(0.0, 0.0), digits: int = 2)
             coords.append(coords[0])  # a dot still draws with round line caps
         parts.append("M" + " L".join(coords))
     return " ".join(parts)
+
+
+def merge_small_steps(strokes: np.ndarray, min_step: float) -> np.ndarray:
+    """``strokes`` with every pen-down point closer than ``min_step`` to the last point kept merged
+    into the next one: offsets add up, so every kept point is where the pen was; a point that ends
+    a stroke, and the first, are always kept. The synthesis model learns from lines so fed, and
+    reads a style's strokes so (a density that has learnt the pen's small hesitations writes, under
+    Graves' bias, a pen that creeps on the spot: training/README.md, Stalls)."""
+    out, ax, ay = [], 0.0, 0.0
+    for dx, dy, lift in np.asarray(strokes).tolist():
+        ax, ay = ax + dx, ay + dy
+        if lift or not out or ax * ax + ay * ay >= min_step * min_step:
+            out.append((ax, ay, lift))
+            ax = ay = 0.0
+    if ax or ay:
+        out.append((ax, ay, 0.0))
+    return np.array(out, dtype=np.asarray(strokes).dtype).reshape(-1, 3)

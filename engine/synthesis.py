@@ -18,7 +18,9 @@ The weights file is the project's container (:mod:`engine.weights`) with ``meta.
 "synthesis", ``meta.alphabet`` (the characters it knows; index ``len(alphabet)`` is the one symbol
 for any other), ``meta.layers``, ``meta.window`` (K) and the tensors ``layer{l}.W`` (inputs' rows,
 then the recurrent ones; 4H columns), ``layer{l}.b``, ``window.W`` (H, 3K: α̂, β̂, κ̂),
-``window.b``, ``W_out`` (L·H, 1 + 6M), ``b_out``.
+``window.b``, ``W_out`` (L·H, 1 + 6M), ``b_out``. ``meta.min_step`` (article units, 0 when absent):
+a style's strokes are read with their steps shorter than that merged (engine.strokes.merge_small_steps),
+as the model's training lines were fed.
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ from . import weights as weights_
 from .backend import NUMPY, Backend, Linear, Lstm, weight_order
 from .model import Mixture, layout, log_density, mixture_of
 from .sampling import sample_row
-from .strokes import validate
+from .strokes import merge_small_steps, validate
 
 KIND = "synthesis"
 MAX_CHARS = 80  # longest text one write takes (the longest training text has 64 characters)
@@ -62,6 +64,7 @@ class Synthesis:
         self.meta = dict(meta)
         self.alphabet = str(meta["alphabet"])
         self.n_layers, self.K = int(meta["layers"]), int(meta["window"])
+        self.min_step = float(meta.get("min_step", 0.0))  # how a style's strokes are read (module doc)
         self.A = len(self.alphabet) + 1
         self._index = {ch: i for i, ch in enumerate(self.alphabet)}
         W1 = tensors["layer1.W"]
@@ -222,6 +225,8 @@ def _priming(synth: Synthesis, style, text: str):
         raise ValueError("style must be a pair (strokes, the text they write)") from None
     style_text = check_text(synth, style_text, "the style's text")
     strokes = validate(strokes, name="style strokes")
+    if synth.min_step:
+        strokes = merge_small_steps(strokes, synth.min_step)
     full = style_text + " " + text
     onehot = synth.one_hot(full)
     state, last = synth.zero_state(1), None

@@ -67,3 +67,12 @@ def test_from_points_drops_the_first_position_and_lifts_at_stroke_ends():
 def test_from_points_rejects_what_is_not_a_line(points, match):
     with pytest.raises(ValueError, match=match):
         S.from_points(points)
+def test_small_steps_merge_into_the_next_point_and_every_position_stays():
+    line = np.array([[0, 0, 0], [0.02, 0, 0], [0.03, 0, 0], [0.2, 0.1, 0], [0.01, 0, 1], [1, 1, 0], [0.01, 0, 0]], np.float32)
+    out = S.merge_small_steps(line, 0.1)
+    np.testing.assert_allclose(out, [[0, 0, 0], [0.25, 0.1, 0], [0.01, 0, 1], [1, 1, 0], [0.01, 0, 0]], atol=1e-6)
+    kept = np.cumsum(line[:, :2], axis=0)[[0, 3, 4, 5, 6]]
+    np.testing.assert_allclose(np.cumsum(out[:, :2], axis=0), kept, atol=1e-6)  # where the pen was, in order
+    np.testing.assert_array_equal(S.merge_small_steps(line, 1e-9), line[[0, 1, 2, 3, 4, 5, 6]])
+
+

@@ -144,6 +144,22 @@ def test_priming_feeds_the_style_and_returns_only_new_points():
     assert np.isfinite(primed) and np.isfinite(unprimed) and primed != unprimed
 
 
+def test_a_model_fed_merged_steps_reads_a_style_so():
+    """meta.min_step: the style's small steps are merged before they are fed, as training fed its lines."""
+    m = torch_model(seed=1)
+    meta, tensors = tensors_from(m)
+    merging = S.load(S.dumps({**meta, "min_step": 0.5}, tensors, encoding="f4"), dtype=np.float64)
+    plain = engine_model(m)
+    style = random_line(30, seed=5) * [0.3, 0.3, 1]  # many steps under 0.5
+    merged = engine.strokes.merge_small_steps(style, 0.5)
+    assert merging.min_step == 0.5 and plain.min_step == 0.0 and len(merged) < len(style)
+    got = engine.write(merging, "cat", bias=1.0, seed=2, style=(style, "the dog"))
+    same = engine.write(plain, "cat", bias=1.0, seed=2, style=(merged, "the dog"))
+    raw = engine.write(plain, "cat", bias=1.0, seed=2, style=(style, "the dog"))
+    np.testing.assert_array_equal(got[0], same[0])
+    assert not np.array_equal(got[0][:5], raw[0][:5])
+
+
 def test_nll_depends_on_the_text_and_checks_input():
     synth = engine_model(torch_model())
     line = random_line(40, seed=7)

@@ -245,16 +245,6 @@ def test_tiny_synthesis_run_learns_resumes_mid_epoch_and_exports(corpus, tmp_pat
     assert len(strokes) and window.shape == (len(strokes), 7)
 
 
-def test_small_steps_merge_into_the_next_point_and_every_position_stays():
-    from training.train_synthesis import without_small_steps
-    line = np.array([[0, 0, 0], [0.02, 0, 0], [0.03, 0, 0], [0.2, 0.1, 0], [0.01, 0, 1], [1, 1, 0], [0.01, 0, 0]], np.float32)
-    out = without_small_steps(line, 0.1)
-    np.testing.assert_allclose(out, [[0, 0, 0], [0.25, 0.1, 0], [0.01, 0, 1], [1, 1, 0], [0.01, 0, 0]], atol=1e-6)
-    kept = np.cumsum(line[:, :2], axis=0)[[0, 3, 4, 5, 6]]
-    np.testing.assert_allclose(np.cumsum(out[:, :2], axis=0), kept, atol=1e-6)  # where the pen was, in order
-    np.testing.assert_array_equal(without_small_steps(line, 1e-9), line[[0, 1, 2, 3, 4, 5, 6]])
-
-
 def test_synthesis_training_dequantizes_its_lines_with_the_noise_it_is_given(corpus):
     import torch
 

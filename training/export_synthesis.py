@@ -101,7 +101,10 @@ def main(argv=None) -> Path:
     a = p.parse_args(argv)
     model, meta = load_checkpoint(Path(a.checkpoint))
     out = Path(a.out)
-    out.write_bytes(engine_synthesis.dumps(*tensors_from(model), encoding=a.encoding))
+    meta_out, tensors = tensors_from(model)
+    # how the last stretch fed its lines, so the engine reads a style's strokes the same way
+    meta_out["min_step"] = float(meta.get("phases", [{}])[-1].get("hyperparameters", {}).get("min_step", 0.0))
+    out.write_bytes(engine_synthesis.dumps(meta_out, tensors, encoding=a.encoding))
     print(f"wrote {out} ({out.stat().st_size:,} bytes) from epoch {meta['epoch']} batch {meta['batch']}")
     return out
 

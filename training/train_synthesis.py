@@ -27,6 +27,7 @@ import torch
 
 from corpora import CACHE
 from corpora.iam import DEFAULT_ARCHIVE, DEFAULT_TEXTS, Dataset, load_split, load_texts, split_file
+from engine.strokes import merge_small_steps
 
 from .checkpoints import ROOT, device_name, read_compact, write_compact
 from .synthesis import SynthesisModel, detach, encode
@@ -117,22 +118,6 @@ def load_data(args):
     return train, val, alphabet
 
 
-def without_small_steps(line: np.ndarray, min_step: float) -> np.ndarray:
-    """``line`` with every pen-down point closer than ``min_step`` to the last point kept merged
-    into the next one: offsets add up, so every kept point is where the pen was; a point that ends
-    a stroke, and the first, are always kept. Under Graves' bias a density that has learnt the
-    pen's small hesitations writes a pen that creeps on the spot (training/README.md, Stalls)."""
-    out, ax, ay = [], 0.0, 0.0
-    for dx, dy, lift in line.tolist():
-        ax, ay = ax + dx, ay + dy
-        if lift or not out or ax * ax + ay * ay >= min_step * min_step:
-            out.append((ax, ay, lift))
-            ax = ay = 0.0
-    if ax or ay:
-        out.append((ax, ay, 0.0))
-    return np.array(out, dtype=line.dtype)
-
-
 def text_partners(texts: list[str]) -> list[int]:
     """For each line, the line whose text it is scored with to see whether the model reads its own:
     lines sorted by text length, neighbours swap (the last of an odd count takes its neighbour's)."""
@@ -198,7 +183,7 @@ def main(argv=None) -> dict:
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     train, val, alphabet = load_data(args)
     if args.min_step:
-        train.lines = [without_small_steps(x, args.min_step) for x in train.lines]
+        train.lines = [merge_small_steps(x, args.min_step) for x in train.lines]
     run_dir = Path(args.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     meta = {"step": 0, "epoch": 0, "batch": 0, "seconds": 0.0, "curve": [], "phases": [],
