@@ -4,8 +4,8 @@ window, every hand writes, the SVG download, bad texts, the page's policy, axe, 
 without JavaScript, links, the console's synth and write, when the synthesis weights load, and a
 reload with the server gone.
 
-The committed synthesis weights are an early checkpoint: their ink is scribble, but the window
-still moves forward (its centres only ever move on), which is what these tests read."""
+These tests read what any synthesis weights do (the window's centres only ever move on, so its
+peak moves forward), not how well the committed ones write: weights/synthesis.md says that."""
 import json
 import statistics
 import xml.etree.ElementTree as ET
