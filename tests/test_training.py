@@ -261,6 +261,32 @@ def test_synthesis_training_dequantizes_its_lines_with_the_noise_it_is_given(cor
     np.testing.assert_array_equal(train.lines[0], kept)  # the noise goes on a copy, fresh each batch
 
 
+def test_synthesis_training_feeds_a_share_of_lines_after_the_line_before_them(corpus):
+    from training import train_synthesis as T
+    a = T.parse_args(["--data", str(corpus), "--texts", str(corpus), "--train-split", str(corpus / "train.txt"),
+                      "--val-split", str(corpus / "val.txt"), "--quiet"])
+    train, _, alphabet = T.load_data(a)
+    assert [T.line_key(n)[1] for n in train.names] == list(range(1, 11))
+    assert train.previous() == [-1, *range(9)]  # line k follows line k - 1 of the same form
+    del train.names[4], train.lines[4], train.texts[4], train.chars[4]  # line 5 left out: line 6 has none before it
+    assert train.previous() == [-1, 0, 1, 2, -1, 4, 5, 6, 7]
+    space = T.encode(" ", alphabet)[0]
+    alone = train.with_pairs(np.random.default_rng(0), 0.0, space)
+    assert alone.texts == train.texts and all(x is y for x, y in zip(alone.lines, train.lines))
+    both = train.with_pairs(np.random.default_rng(0), 1.0, space)
+    for i, p in enumerate(train.previous()):
+        if p < 0:
+            assert both.texts[i] == train.texts[i] and both.lines[i] is train.lines[i]
+            continue
+        assert both.texts[i] == train.texts[p] + " " + train.texts[i]
+        assert both.chars[i] == T.encode(both.texts[i], alphabet)
+        np.testing.assert_array_equal(both.lines[i], np.concatenate([train.lines[p], train.lines[i]]))
+    some = [train.with_pairs(np.random.default_rng(s), 0.5, space) for s in (1, 1, 2)]
+    paired = [[len(t) > len(u) for t, u in zip(v.texts, train.texts)] for v in some]
+    assert paired[0] == paired[1] and 0 < sum(paired[2]) < 7  # drawn by the generator it is given
+    assert train.texts[1] == T.load_data(a)[0].texts[1]  # the lines themselves are left as they were
+
+
 def test_text_partners_pair_neighbours_by_text_length():
     from training.train_synthesis import text_partners
     texts = ["a", "bbbb", "cc", "ddddd", "eee"]  # by length: a cc eee bbbb ddddd

@@ -8,7 +8,10 @@ Lines whose transcription holds ``#`` (a word the transcriber could not read) ar
 training and validation. The alphabet is every character of the training texts, sorted; anything
 else maps to one unknown symbol. Lines are batched by similar length and fed in windows of
 ``--window`` points with the whole state (both LSTMs, κ and w) carried between windows, as in
-``training.train``. Every ``--checkpoint-minutes`` and at each epoch's end the run folder gets a
+``training.train``. Each epoch, ``--pairs`` of the lines that follow another line of their form
+are fed after that line, as one sequence over both texts joined by a space: priming (§5.5) feeds
+a style line and then writes a new line, and single lines alone never show the network a line
+that starts after another has ended. Every ``--checkpoint-minutes`` and at each epoch's end the run folder gets a
 full checkpoint (optimizer included, the position inside the epoch too) and ``--compact`` a
 float16 one (~2 MB) to commit, from which ``--resume`` goes on when the run folder is gone
 (fresh optimizer moments). Validation NLL is measured at each epoch's end.
@@ -38,7 +41,7 @@ from .train import evaluate as train_evaluate
 COMPACT = ROOT / "training" / "synthesis-checkpoint.pt"
 GAIN_LINES = 200  # validation lines text_gain is measured on at each epoch's end
 HYPER = ("hidden", "layers", "window_k", "mixtures", "batch", "window", "lr", "min_lr", "warmup", "clip",
-         "epochs", "time_schedule", "max_minutes", "dropout", "min_step", "dequantize", "seed")
+         "epochs", "time_schedule", "max_minutes", "dropout", "min_step", "dequantize", "pairs", "seed")
 
 
 def parse_args(argv=None):
@@ -70,6 +73,10 @@ def parse_args(argv=None):
                         "(training.evaluate.dequantized): the offsets are whole tablet units, and a density "
                         "that spikes on the small ones turns, under Graves' bias, into a pen that creeps and "
                         "a window that stalls")
+    p.add_argument("--pairs", type=float, default=0.5,
+                   help="each epoch, this share of the training lines that follow another line of their form "
+                        "is fed after it as one sequence (texts joined by a space), as priming feeds a style "
+                        "line before the text (0 = single lines only)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--limit", type=int, default=0, help="only the first N usable lines of each split (smoke runs)")
@@ -96,6 +103,34 @@ class TextLines:
     @property
     def n_points(self) -> int:
         return sum(len(x) for x in self.lines)
+
+    def previous(self) -> list[int]:
+        """For each line, the index of the line written just before it on the same form (line
+        number one less), or -1 when that line is not among these."""
+        index = {line_key(n): i for i, n in enumerate(self.names)}
+        return [index.get((form, k - 1), -1) for form, k in map(line_key, self.names)]
+
+    def with_pairs(self, rng: np.random.Generator, share: float, space: int) -> "TextLines":
+        """These lines, where ``share`` of those with a line before them (drawn by ``rng``) are
+        that line and then this one as one sequence, their texts joined by a space: what the
+        network reads when it is primed with a style line (engine.synthesis._priming)."""
+        out = TextLines.__new__(TextLines)
+        out.names, out.lines, out.texts, out.chars = list(self.names), list(self.lines), list(self.texts), list(self.chars)
+        if share <= 0:
+            return out
+        for i, p in enumerate(self.previous()):
+            if p >= 0 and rng.random() < share:
+                out.lines[i] = np.concatenate([self.lines[p], self.lines[i]])
+                out.texts[i] = self.texts[p] + " " + self.texts[i]
+                out.chars[i] = self.chars[p] + [space] + self.chars[i]
+        return out
+
+
+def line_key(name: str) -> tuple[str, int]:
+    """'lineStrokes/a01/a01-000/a01-000u-03.xml' → ('lineStrokes/a01/a01-000/a01-000u', 3)."""
+    path = Path(name)
+    form, k = path.stem.rsplit("-", 1)
+    return str(path.parent / form), int(k)
 
 
 def alphabet_of(texts) -> str:
@@ -201,10 +236,13 @@ def main(argv=None) -> dict:
     if opt_state is not None:
         opt.load_state_dict(opt_state)
     per_epoch = len(batches(train, args.batch, np.random.default_rng(0)))
+    space = encode(" ", alphabet)[0]
+    paired = sum(p >= 0 for p in train.previous())
     m = meta["model"]
     print(f"{len(train.lines)} training lines ({train.n_points:,} points), {len(val.lines)} validation; "
           f"alphabet of {len(alphabet)} + unknown; {m['layers']} × {m['hidden']} cells, K = {m['window_k']}; "
-          f"{per_epoch} batches per epoch, cosine over {args.epochs} epochs; device {device}", flush=True)
+          f"{per_epoch} batches per epoch, cosine over {args.epochs} epochs; {args.pairs:.0%} of the {paired:,} lines "
+          f"with a line before them fed after it; device {device}", flush=True)
     if args.time_schedule and not args.max_minutes:
         raise SystemExit("--time-schedule needs --max-minutes")
     start, last_save, seconds0, first_step = time.time(), time.time(), meta["seconds"], meta["step"]
@@ -222,7 +260,8 @@ def main(argv=None) -> dict:
 
     while meta["epoch"] < args.epochs:
         rng = np.random.default_rng([args.seed, meta["epoch"]])  # same seed + epoch → same batches
-        bs = batches(train, args.batch, rng)
+        fed = train.with_pairs(np.random.default_rng([args.seed, meta["epoch"], 1]), args.pairs, space)
+        bs = batches(fed, args.batch, rng)
         t0, pts, run_loss = time.time(), 0.0, None
         while meta["batch"] < len(bs):
             out_of_time = args.max_minutes and time.time() - start > 60 * args.max_minutes
@@ -241,9 +280,9 @@ def main(argv=None) -> dict:
                 g["lr"] = lr_at(step, 0, args, fraction)
             t1 = time.time()
             noise = np.random.default_rng([args.seed, meta["epoch"], meta["batch"]]) if args.dequantize else None
-            lp, n = run_batch(model, train, idx, args.window, device, opt, args.clip, noise)
+            lp, n = run_batch(model, fed, idx, args.window, device, opt, args.clip, noise)
             meta["seconds"] += time.time() - t1
-            meta["step"] += math.ceil(max(len(train.lines[j]) for j in idx) / args.window)
+            meta["step"] += math.ceil(max(len(fed.lines[j]) for j in idx) / args.window)
             meta["batch"] += 1
             pts += n
             run_loss = -lp / n if run_loss is None else 0.98 * run_loss - 0.02 * lp / n
