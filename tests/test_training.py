@@ -287,6 +287,14 @@ def test_synthesis_training_feeds_a_share_of_lines_after_the_line_before_them(co
     assert train.texts[1] == T.load_data(a)[0].texts[1]  # the lines themselves are left as they were
 
 
+def test_a_resumed_synthesis_run_goes_on_from_the_same_fraction_of_its_epoch_at_another_batch_size():
+    from training.train_synthesis import batch_in_epoch
+    meta = {"epoch": 14, "batch": 23, "phases": [{"to_epoch": 14.138}]}  # 23 of 167 batches of 64 lines
+    assert batch_in_epoch(meta, 167) == 23 and batch_in_epoch(meta, 84) == 12 and batch_in_epoch(meta, 333) == 46
+    assert batch_in_epoch({**meta, "batch": 0}, 84) == 0 and batch_in_epoch({**meta, "phases": []}, 84) == 23
+    assert batch_in_epoch({**meta, "phases": [{"to_epoch": 14.999}]}, 84) == 83  # never past the epoch's last batch
+
+
 def test_text_partners_pair_neighbours_by_text_length():
     from training.train_synthesis import text_partners
     texts = ["a", "bbbb", "cc", "ddddd", "eee"]  # by length: a cc eee bbbb ddddd

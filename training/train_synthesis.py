@@ -236,6 +236,8 @@ def main(argv=None) -> dict:
     if opt_state is not None:
         opt.load_state_dict(opt_state)
     per_epoch = len(batches(train, args.batch, np.random.default_rng(0)))
+    if args.resume:
+        meta["batch"] = batch_in_epoch(meta, per_epoch)
     space = encode(" ", alphabet)[0]
     paired = sum(p >= 0 for p in train.previous())
     m = meta["model"]
@@ -299,6 +301,15 @@ def main(argv=None) -> dict:
               f"{gain:.4f} on {min(GAIN_LINES, len(val.lines))} lines ({pts / (time.time() - t0):,.0f} pts/s)" + " " * 30, flush=True)
         checkpoint()
     return meta
+
+
+def batch_in_epoch(meta: dict, per_epoch: int) -> int:
+    """Where in its epoch a resumed run goes on, in batches of this run's size: the last stretch's
+    end (``to_epoch``) holds the fraction of the epoch done, whatever batch size counted it."""
+    if not meta["phases"] or not meta["batch"]:
+        return meta["batch"]
+    done = meta["phases"][-1]["to_epoch"] - meta["epoch"]
+    return min(per_epoch - 1, max(0, round(done * per_epoch)))
 
 
 def _resume(run_dir: Path, compact: Path | None):
