@@ -295,6 +295,14 @@ def test_a_resumed_synthesis_run_goes_on_from_the_same_fraction_of_its_epoch_at_
     assert batch_in_epoch({**meta, "phases": [{"to_epoch": 14.999}]}, 84) == 83  # never past the epoch's last batch
 
 
+def test_the_synthesis_card_says_how_each_stretch_fed_its_lines_and_what_its_cosine_spanned():
+    from training.card_synthesis import _cosine, _fed
+    gpu = {"epochs": 100000, "time_schedule": True, "max_minutes": 4.5, "min_step": 0.1, "dequantize": True, "pairs": 0.8}
+    assert _cosine(gpu) == "its 4.5 minutes" and _cosine({"epochs": 21, "time_schedule": False}) == "21"
+    assert _fed(gpu) == "steps under 0.1 merged, dequantized, 80% of those with a line before them fed after it"
+    assert _fed({"min_step": 0.0, "dequantize": False}) == "as recorded"
+
+
 def test_text_partners_pair_neighbours_by_text_length():
     from training.train_synthesis import text_partners
     texts = ["a", "bbbb", "cc", "ddddd", "eee"]  # by length: a cc eee bbbb ddddd

@@ -79,7 +79,13 @@ def _fed(h: dict) -> str:
     said = ["resting points left out"] if h.get("drop_rests") else []
     said += [f"steps under {h['min_step']:g} merged"] if h.get("min_step") else []
     said += ["dequantized"] if h.get("dequantize") else []
+    said += [f"{h['pairs']:.0%} of those with a line before them fed after it"] if h.get("pairs") else []
     return ", ".join(said) or "as recorded"
+
+
+def _cosine(h: dict) -> str:
+    """What a stretch's cosine schedule spanned: --epochs, or with --time-schedule its wall time."""
+    return f"its {h['max_minutes']:g} minutes" if h.get("time_schedule") else str(h["epochs"])
 
 
 def card(record: dict, synth, meta: dict, size: int) -> str:
@@ -88,7 +94,7 @@ def card(record: dict, synth, meta: dict, size: int) -> str:
     rare = ", ".join(f"{c!r} {n}" for c, n in sorted(counts.items(), key=lambda kv: kv[1]) if n < RARE)
     stretches = "\n".join(
         f"| {ph['from_epoch']:.2f}–{ph['to_epoch']:.2f} | {ph['device']} | {ph['seconds'] / 60:.0f} min | "
-        f"{ph['hyperparameters']['batch']} | {ph['hyperparameters']['lr']} | {ph['hyperparameters']['epochs']} | "
+        f"{ph['hyperparameters']['batch']} | {ph['hyperparameters']['lr']} | {_cosine(ph['hyperparameters'])} | "
         f"{_fed(ph['hyperparameters'])} |" for ph in meta.get("phases", []))
     curve = "\n".join(f"| {c['epoch']} | {c['train_nll']:.4f} | {c['val_nll']:.4f} | "
                       f"{c['text_gain']:.4f} |" if "text_gain" in c else
