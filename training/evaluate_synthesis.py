@@ -46,7 +46,7 @@ from engine import synthesis as S
 from analysis.ocr import PX_PER_UNIT, cer, ocr, render
 
 from .checkpoints import ROOT
-from .train_synthesis import text_partners
+from .train_synthesis import line_key, text_partners
 
 RECORD = ROOT / "weights" / "synthesis.json"
 BIASES = (0.0, 0.5, 1.0, S.TOP_BIAS)  # up to the figure's top bias
@@ -156,7 +156,7 @@ def measure_endings(synth, val, ppc: float) -> dict:
 def measure_priming(synth, val, writers: dict) -> dict:
     by_form: dict[str, list] = {}
     for name, x, text in val:
-        by_form.setdefault(Path(name).stem.rsplit("-", 1)[0], []).append((name, x, text))
+        by_form.setdefault(line_key(name)[0], []).append((name, x, text))
     forms = [f for f, lines in by_form.items() if len(lines) >= 2 and f in writers]
     sums = {"own": [0.0, 0], "other": [0.0, 0], "none": [0.0, 0]}
     for f in forms:

@@ -11,8 +11,8 @@ else maps to one unknown symbol. Lines are batched by similar length and fed in 
 ``training.train``. Each epoch, ``--pairs`` of the lines that follow another line of their form
 are fed after that line, as one sequence over both texts joined by a space: priming (§5.5) feeds
 a style line and then writes a new line, and single lines alone never show the network a line
-that starts after another has ended. Every ``--checkpoint-minutes`` and at each epoch's end the run folder gets a
-full checkpoint (optimizer included, the position inside the epoch too) and ``--compact`` a
+that starts after another has ended. Every ``--checkpoint-minutes`` and at each epoch's end the
+run folder gets a full checkpoint (optimizer included, the position inside the epoch too) and ``--compact`` a
 float16 one (~2 MB) to commit, from which ``--resume`` goes on when the run folder is gone
 (fresh optimizer moments). Validation NLL is measured at each epoch's end.
 """
@@ -104,6 +104,13 @@ class TextLines:
     def n_points(self) -> int:
         return sum(len(x) for x in self.lines)
 
+    def subset(self, which: slice) -> "TextLines":
+        """The lines ``which`` selects, in new lists (the line arrays themselves are shared)."""
+        out = TextLines.__new__(TextLines)
+        for k in ("names", "lines", "texts", "chars"):
+            setattr(out, k, getattr(self, k)[which])
+        return out
+
     def previous(self) -> list[int]:
         """For each line, the index of the line written just before it on the same form (line
         number one less), or -1 when that line is not among these."""
@@ -114,8 +121,7 @@ class TextLines:
         """These lines, where ``share`` of those with a line before them (drawn by ``rng``) are
         that line and then this one as one sequence, their texts joined by a space: what the
         network reads when it is primed with a style line (engine.synthesis._priming)."""
-        out = TextLines.__new__(TextLines)
-        out.names, out.lines, out.texts, out.chars = list(self.names), list(self.lines), list(self.texts), list(self.chars)
+        out = self.subset(slice(None))
         if share <= 0:
             return out
         for i, p in enumerate(self.previous()):
@@ -127,10 +133,10 @@ class TextLines:
 
 
 def line_key(name: str) -> tuple[str, int]:
-    """'lineStrokes/a01/a01-000/a01-000u-03.xml' → ('lineStrokes/a01/a01-000/a01-000u', 3)."""
-    path = Path(name)
-    form, k = path.stem.rsplit("-", 1)
-    return str(path.parent / form), int(k)
+    """A line's form and line number: 'lineStrokes/a01/a01-000/a01-000u-03.xml' → ('a01-000u', 3)
+    (IAM-OnDB's form ids are unique, and writers.json is keyed by them)."""
+    form, k = Path(name).stem.rsplit("-", 1)
+    return form, int(k)
 
 
 def alphabet_of(texts) -> str:
@@ -145,9 +151,7 @@ def load_data(args):
     alphabet = alphabet_of(usable)
     train, val = TextLines(train, texts, alphabet), TextLines(val, texts, alphabet)
     if args.limit:
-        for ds in (train, val):
-            for k in ("names", "lines", "texts", "chars"):
-                setattr(ds, k, getattr(ds, k)[:args.limit])
+        train, val = train.subset(slice(args.limit)), val.subset(slice(args.limit))
     if not train.lines or not val.lines:
         raise SystemExit("no usable training or validation lines with texts: check --data, --texts and the splits")
     return train, val, alphabet
@@ -168,8 +172,7 @@ def text_partners(texts: list[str]) -> list[int]:
 def text_gain(model, ds: TextLines, device, n: int) -> float:
     """NLL of the first ``n`` lines given another line's text (``text_partners``) minus given their
     own: nats per point the text is worth, ~0 until the window has learnt to read it."""
-    sub = TextLines.__new__(TextLines)
-    sub.names, sub.lines, sub.texts, sub.chars = ds.names[:n], ds.lines[:n], ds.texts[:n], ds.chars[:n]
+    sub = ds.subset(slice(n))
     own = evaluate(model, sub, device)
     sub.chars = [sub.chars[j] for j in text_partners(sub.texts)]
     return evaluate(model, sub, device) - own
