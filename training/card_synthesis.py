@@ -143,7 +143,9 @@ Validation NLL is on the lines as recorded, in whole tablet units. Training line
 (with small steps merged) no longer reward a density for spiking on whole-unit offsets, so
 from such a stretch on the training NLL is on other data and the validation NLL can rise while the
 written lines improve: under Graves' bias those spikes are a pen that creeps on the spot for
-hundreds of points while the window stays on one letter.
+hundreds of points while the window stays on one letter. Writing keeps to the lines' support:
+a pen-down step shorter than the merge's {synth.min_step:g} units is drawn again
+(`engine.synthesis.draw_point`).
 
 ## Bars (`python -m training.evaluate_synthesis`, int8 weights, validation lines without `#`)
 | measure | measured | bar | |
