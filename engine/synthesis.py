@@ -232,7 +232,14 @@ PRIME_CHUNK = 50  # style points fed between the ticks iter_write yields while i
 def _priming(synth: Synthesis, style, text: str):
     """Generator: feeds the style's strokes, yielding None after every PRIME_CHUNK of them, and
     returns the text the window runs over, where ``text`` starts in it, the state after the
-    style's strokes and their last step (zero state and None without a style)."""
+    style's strokes and their last step (zero state and None without a style).
+
+    The window then starts over at the text as a line from the zero state starts at its first
+    character: every κ is set to the space before the text (κ = 0 is one position before a fresh
+    line's first character). The state keeps what the style's strokes left in the cells, the
+    hand; the window that read them arrives late (on the validation forms its centre ran 0.8
+    characters behind an unprimed line's along the whole next line), and a window read late
+    costs more than the hand gives (training/README.md, A line after a line)."""
     if style is None:
         return text, 0, synth.zero_state(1), None
     try:
@@ -251,7 +258,9 @@ def _priming(synth: Synthesis, style, text: str):
         state = last.state
         if t % PRIME_CHUNK == PRIME_CHUNK - 1:
             yield None
-    return full, len(style_text) + 1, state, last
+    offset = len(style_text) + 1
+    state = state._replace(kappa=np.full_like(state.kappa, offset))
+    return full, offset, state, last._replace(state=state)
 
 
 def _prime(synth: Synthesis, style, text: str):

@@ -144,6 +144,22 @@ def test_priming_feeds_the_style_and_returns_only_new_points():
     assert np.isfinite(primed) and np.isfinite(unprimed) and primed != unprimed
 
 
+def test_a_primed_line_starts_reading_at_its_text():
+    """After the style, the window starts over at the text: with a window that barely moves, the
+    first points written read the text's first character (not the style's, where it still is)."""
+    m = torch_model(seed=1)
+    with torch.no_grad():
+        m.window.bias[2 * m.K:].fill_(-8.0)  # κ moves e⁻⁸ characters a step
+    synth = engine_model(m)
+    style_text = "the dog sat on a mat"
+    full, offset, state, last = S._prime(synth, (random_line(30, seed=5), style_text), "cat")
+    assert full == style_text + " cat" and offset == len(style_text) + 1
+    np.testing.assert_array_equal(state.kappa, offset)
+    assert last.state is state
+    _, window = engine.write(synth, "cat", bias=1.0, seed=2, style=(random_line(30, seed=5), style_text))
+    assert window[0].argmax() == 0 and window[0, 0] > 0.05 * window[0].sum() > 0
+
+
 def test_a_model_fed_merged_steps_reads_a_style_so():
     """meta.min_step: the style's small steps are merged before they are fed, as training fed its lines."""
     m = torch_model(seed=1)
