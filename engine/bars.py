@@ -31,7 +31,15 @@ def _endings(m: dict) -> Bar:
     failures = m["failures"]
     ok = all(v == 0 for k, v in failures.items() if float(k) >= NEAT_BIAS)
     return Bar("endings", f"good endings ({m['texts']} texts, first draws)",
-               "failures by bias: " + ", ".join(f"{k}: {v}" for k, v in failures.items()), f"0 at bias ≥ {NEAT_BIAS}", ok)
+               "failures by bias: " + ", ".join(f"{k}: {v}" for k, v in failures.items()) + _real_holds(m),
+               f"0 at bias ≥ {NEAT_BIAS}", ok)
+
+
+def _real_holds(m: dict) -> str:
+    """The hold rule on the validation lines themselves, where it was measured."""
+    real = m.get("real_lines")
+    return (f" (the validation lines themselves, fed: {real['over_hold']} of {real['lines']} hold a character "
+            "longer than the limit)") if real else ""
 
 
 def _priming(m: dict) -> Bar:

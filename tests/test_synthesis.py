@@ -251,3 +251,23 @@ def test_evaluation_helpers_score_what_they_claim():
     assert ending_faults(text, np.eye(5)[[0, 3, 4]], 3, 160, 63) == ["skipped 'b'"]
     assert ending_faults(text, np.eye(5)[[0, 1, 1, 1, 3, 4]], 6, 160, hold=2) == ["held 'b' for 3 points"]
     assert ending_faults(text, good, 160, 160, 63) == ["ran out of points"]
+
+
+def test_window_holds_of_fed_lines_match_line_by_line():
+    """evaluate_synthesis.window_holds (the hold rule on real lines): batched as one line at a time."""
+    from training.evaluate_synthesis import window_holds
+    m = torch_model(seed=3)
+    meta, tensors = tensors_from(m)
+    synth = S.load(S.dumps({**meta, "min_step": 0.3}, tensors, encoding="f4"), dtype=np.float64)
+    lines, texts = [random_line(n, seed=n) for n in (12, 40, 25)], ["a cat", "the dog is here", "wet"]
+    for x, text, got in zip(lines, texts, window_holds(synth, lines, texts)):
+        fed = engine.strokes.merge_small_steps(x, 0.3)
+        state, oh, arg = synth.zero_state(1), synth.one_hot(text), []
+        for t in range(len(fed)):
+            step = synth.step(fed[t:t + 1], state, oh)
+            state = step.state
+            arg.append(int(step.phi[0].argmax()))
+        want = np.bincount(arg, minlength=len(text) + 1)[:len(text)]
+        np.testing.assert_array_equal(got, want)
+        assert got.sum() <= len(fed)
+    assert sum(len(engine.strokes.merge_small_steps(x, 0.3)) for x in lines) < sum(map(len, lines))  # merged as fed

@@ -18,6 +18,8 @@ Measures (lines whose text holds '#' are left out of all of them):
   than one character, skips a non-space character, holds one character longer than
   ``HOLD_FACTOR`` × the data's points per character, or the line ends on the point budget rather
   than past the text with the pen up.
+  Beside them, the same hold rule on the validation lines themselves (``real_lines``: each fed to
+  the model, the argmax of φ at each point), for scale.
 - ``priming``: for each validation form with two or more lines, its second line's NLL primed with
   its first line, primed with another writer's line of similar length, and unprimed.
 - ``ocr``: the first ``OCR_LINES`` validation lines whose text is only letters, spaces and ,.'- and at
@@ -135,10 +137,30 @@ def ending_faults(text: str, window: np.ndarray, points: int, budget: int, hold:
     return faults
 
 
+def window_holds(synth, lines, texts) -> list[np.ndarray]:
+    """Per line, the points the argmax of φ stays on each of its characters when the line is fed
+    to the model (teacher-forced, batched, its steps merged as training fed them): the hold rule
+    of :func:`ending_faults` applied to the writers' own lines."""
+    lines = [S.merge_small_steps(np.asarray(x), synth.min_step) if synth.min_step else np.asarray(x) for x in lines]
+    X = np.zeros((len(lines), max(map(len, lines)), 3), dtype=synth.dtype)
+    onehot = np.zeros((len(lines), max(map(len, texts)), synth.A), dtype=synth.dtype)
+    for b, (x, t) in enumerate(zip(lines, texts)):
+        X[b, :len(x)], onehot[b, :len(t)] = x, synth.one_hot(t)
+    beyond = np.arange(onehot.shape[1] + 1) > np.array([len(t) for t in texts])[:, None]  # past each text's end + 1
+    state, arg = synth.zero_state(len(lines)), np.zeros(X.shape[:2], dtype=np.int64)
+    for t in range(X.shape[1]):
+        step = synth.step(X[:, t], state, onehot)
+        state, arg[:, t] = step.state, np.where(beyond, -np.inf, step.phi).argmax(axis=1)
+    return [np.bincount(arg[b, :len(x)], minlength=len(t) + 1)[:len(t)] for b, (x, t) in enumerate(zip(lines, texts))]
+
+
 def measure_endings(synth, val, ppc: float) -> dict:
     texts = ending_texts(val)
     out = {"texts": len(texts), "over_50": sum(len(t) > 50 for t in texts), "points_per_char": round(ppc, 2),
            "hold_limit": round(HOLD_FACTOR * ppc, 1), "failures": {}, "examples": {}}
+    holds = window_holds(synth, [x for _, x, _ in val], [t for _, _, t in val])
+    out["real_lines"] = {"lines": len(val), "over_hold": int(sum(h.max() > HOLD_FACTOR * ppc for h in holds))}
+    print(f"  validation lines fed: {out['real_lines']['over_hold']} of {len(val)} hold a character longer", flush=True)
     for bias in BIASES:
         bad = []
         for i, text in enumerate(texts):
