@@ -215,9 +215,9 @@ def draw_point(synth: Synthesis, y: np.ndarray, rng: np.random.Generator) -> np.
     """One point (1, 3) from the head's (biased) outputs ``y`` (1 + 6M,), drawn where the training
     lines have points: they were fed with every pen-down step shorter than ``min_step`` merged into
     the next (merge_small_steps), so a pen-down draw shorter than that is drawn again, up to
-    ``REDRAWS`` times in all (the last draw stands). The mixture still puts 4–8 % of its pen-down
+    ``REDRAWS`` times in all (the last draw stands). The mixture still puts some of its pen-down
     mass there, and a line that takes those steps creeps: more points per letter, the window
-    held longer on it."""
+    held longer on it (measured: training/README.md, Stalls)."""
     floor = synth.min_step * synth.min_step
     for _ in range(REDRAWS):
         x = sample_row(y, synth.slices, 1.0, rng)
@@ -237,9 +237,8 @@ def _priming(synth: Synthesis, style, text: str):
     The window then starts over at the text as a line from the zero state starts at its first
     character: every κ is set to the space before the text (κ = 0 is one position before a fresh
     line's first character). The state keeps what the style's strokes left in the cells, the
-    hand; the window that read them arrives late (on the validation forms its centre ran 0.8
-    characters behind an unprimed line's along the whole next line), and a window read late
-    costs more than the hand gives (training/README.md, A line after a line)."""
+    hand; the window that read them arrives late, and a window read late costs more than the
+    hand gives (measured: training/README.md, A line after a line)."""
     if style is None:
         return text, 0, synth.zero_state(1), None
     try:
@@ -353,6 +352,16 @@ def point_log_densities(synth: Synthesis, strokes, text: str, style=None) -> np.
     return out
 
 
+def padded_batch(synth: Synthesis, lines, texts) -> tuple[np.ndarray, np.ndarray]:
+    """Lines and their texts as one batch: points (B, T, 3) and one-hot texts (B, U, A), each row
+    zero past its line's or its text's end (a zero one-hot row adds nothing to the window)."""
+    x = np.zeros((len(lines), max(map(len, lines)), 3), dtype=synth.dtype)
+    onehot = np.zeros((len(lines), max(map(len, texts)), synth.A), dtype=synth.dtype)
+    for b, (line, text) in enumerate(zip(lines, texts)):
+        x[b, :len(line)], onehot[b, :len(text)] = line, synth.one_hot(text)
+    return x, onehot
+
+
 def lines_log_densities(synth: Synthesis, lines, texts) -> list[np.ndarray]:
     """``point_log_densities`` of many lines from a zero state, batched (longest first, so the
     lines still running form a prefix): per line, log p of its points 1..T−1 given its text."""
@@ -362,11 +371,7 @@ def lines_log_densities(synth: Synthesis, lines, texts) -> list[np.ndarray]:
         raise ValueError("nll: one text per line, and lines of two or more points")
     order = sorted(range(len(lines)), key=lambda i: len(lines[i]), reverse=True)
     lengths = np.array([len(lines[i]) for i in order])
-    x = np.zeros((len(order), lengths[0], 3), dtype=synth.dtype)
-    onehot = np.zeros((len(order), max(map(len, texts)), synth.A), dtype=synth.dtype)
-    for b, i in enumerate(order):
-        x[b, :lengths[b]] = lines[i]
-        onehot[b, :len(texts[i])] = synth.one_hot(texts[i])
+    x, onehot = padded_batch(synth, [lines[i] for i in order], [texts[i] for i in order])
     out = np.zeros((len(order), lengths[0] - 1))
     state = synth.zero_state(len(order))
     for t in range(lengths[0] - 1):

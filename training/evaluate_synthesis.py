@@ -119,6 +119,12 @@ def measure_check(synth, val, hold: float) -> dict:
             "hold": hold, "faults_per_text": faults}
 
 
+def char_holds(arg: np.ndarray, n_chars: int) -> np.ndarray:
+    """Per character of a text of ``n_chars``, the points at which the argmax of φ (``arg``, with
+    ``n_chars`` = past the end) is on it."""
+    return np.bincount(arg, minlength=n_chars + 1)[:n_chars]
+
+
 def ending_faults(text: str, window: np.ndarray, points: int, budget: int, hold: float) -> list[str]:
     """What is wrong with one written line's ending and alignment ([] = nothing)."""
     faults = []
@@ -129,7 +135,7 @@ def ending_faults(text: str, window: np.ndarray, points: int, budget: int, hold:
     skipped = [u for u, ch in enumerate(text) if not ch.isspace() and u not in seen]
     if skipped:
         faults.append(f"skipped {''.join(text[u] for u in skipped)!r}")
-    counts = np.bincount(arg, minlength=len(text) + 1)[:len(text)]
+    counts = char_holds(arg, len(text))
     if counts.max(initial=0) > hold:
         faults.append(f"held {text[int(counts.argmax())]!r} for {int(counts.max())} points")
     if points >= budget:
@@ -142,16 +148,13 @@ def window_holds(synth, lines, texts) -> list[np.ndarray]:
     to the model (teacher-forced, batched, its steps merged as training fed them): the hold rule
     of :func:`ending_faults` applied to the writers' own lines."""
     lines = [S.merge_small_steps(np.asarray(x), synth.min_step) if synth.min_step else np.asarray(x) for x in lines]
-    X = np.zeros((len(lines), max(map(len, lines)), 3), dtype=synth.dtype)
-    onehot = np.zeros((len(lines), max(map(len, texts)), synth.A), dtype=synth.dtype)
-    for b, (x, t) in enumerate(zip(lines, texts)):
-        X[b, :len(x)], onehot[b, :len(t)] = x, synth.one_hot(t)
+    X, onehot = S.padded_batch(synth, lines, texts)
     beyond = np.arange(onehot.shape[1] + 1) > np.array([len(t) for t in texts])[:, None]  # past each text's end + 1
     state, arg = synth.zero_state(len(lines)), np.zeros(X.shape[:2], dtype=np.int64)
     for t in range(X.shape[1]):
         step = synth.step(X[:, t], state, onehot)
         state, arg[:, t] = step.state, np.where(beyond, -np.inf, step.phi).argmax(axis=1)
-    return [np.bincount(arg[b, :len(x)], minlength=len(t) + 1)[:len(t)] for b, (x, t) in enumerate(zip(lines, texts))]
+    return [char_holds(arg[b, :len(x)], len(t)) for b, (x, t) in enumerate(zip(lines, texts))]
 
 
 def measure_endings(synth, val, ppc: float) -> dict:
