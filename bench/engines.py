@@ -145,11 +145,15 @@ class Page:
                          " return n > above && n; }", fid, key, above)
 
     def console_run(self, code: str, fid: str = "fig-console") -> str:
-        """Type ``code`` into the console figure, press Run and wait for the run; its output."""
-        runs = self.count(fid, "runs")
+        """Type ``code`` into the console figure, press Run and wait for the run to end; its output,
+        or an EngineError with the console's status line where the run ended without one."""
+        runs, ends = self.count(fid, "runs"), self.count(fid, "ends")
         self.evaluate("(id, code) => { document.querySelector(`#${id} textarea`).value = code; }", fid, code)
         self.click_in(f"#{fid} button.run")
-        self.wait_count(fid, "runs", runs)
+        self.wait_count(fid, "ends", ends)
+        if self.count(fid, "runs") == runs:
+            status = self.evaluate("(id) => document.querySelector(`#${id} .status`).textContent", fid)
+            raise EngineError(f"{self.engine}: the console's run ended without output: {status!r}")
         return self.evaluate("(id) => document.querySelector(`#${id} .output`).textContent", fid)
 
 

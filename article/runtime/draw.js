@@ -3,20 +3,29 @@
 // canvases draw in CSS px.
 import { PX_PER_UNIT, PALETTE } from "./config.js";
 
-// A canvas sized to its CSS box and the device's pixel ratio; calls draw(ctx, width, height) after
-// every resize (which also clears it).
+// A canvas sized to its CSS box and the device's pixel ratio; calls draw(ctx, width, height) now
+// and after every resize that changes its bitmap (which also clears it). The observer only asks
+// for a fit in the next animation frame: a bitmap resized inside the observer's callback can
+// resize the canvas again (a height taken from its aspect ratio, a scrollbar coming or going),
+// which browsers report as an uncaught "ResizeObserver loop" error.
 export function fitCanvas(canvas, draw) {
-  const fit = () => {
+  let asked = false;
+  const fit = (always) => {
+    asked = false;
     const r = canvas.getBoundingClientRect();
     const dpr = window.devicePixelRatio || 1;
-    canvas.width = Math.max(1, Math.round(r.width * dpr));
-    canvas.height = Math.max(1, Math.round(r.height * dpr));
+    const w = Math.max(1, Math.round(r.width * dpr)), h = Math.max(1, Math.round(r.height * dpr));
+    if (!always && w === canvas.width && h === canvas.height) return;
+    canvas.width = w;
+    canvas.height = h;
     const ctx = canvas.getContext("2d");
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     draw(ctx, r.width, r.height);
   };
-  new ResizeObserver(fit).observe(canvas);
-  fit();
+  new ResizeObserver(() => {
+    if (!asked) { asked = true; requestAnimationFrame(() => fit(false)); }
+  }).observe(canvas);
+  fit(true);
 }
 
 // Clear a canvas' whole bitmap, whatever its transform; returns its context.

@@ -9,15 +9,13 @@ import build
 import engine
 from tests.helpers import figure_module
 
-from .test_site import draw_word, fig
+from .test_site import console_wait, draw_word
 
 
 def run(page, code):
-    runs = fig(page, "fig-console", "runs")
+    """Run ``code`` with Enter: its output, once the run has ended with one."""
     page.locator("#fig-console textarea").fill(code)
-    page.locator("#fig-console textarea").press("Enter")
-    page.wait_for_function(f"Number(document.getElementById('fig-console').dataset.runs || 0) > {runs}")
-    return page.inner_text("#fig-console .output")
+    return console_wait(page, lambda: page.locator("#fig-console textarea").press("Enter"))
 
 
 @pytest.fixture

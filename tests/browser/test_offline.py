@@ -16,6 +16,7 @@ from builder import offline
 from tests.helpers import live_figures
 
 from .conftest import HANG_MS, OFFLINE_CONTEXT, Served, canvas_ink, record_errors, screenshot
+from .test_site import console_wait
 
 READY = "() => document.documentElement.dataset.model === 'ready'"
 KEPT = "() => document.documentElement.dataset.offline === 'ready'"
@@ -39,13 +40,9 @@ def kept_files(page, build_id: str) -> set[str]:
 
 
 def console_run(page, code: str) -> str:
-    runs = page.evaluate("() => Number(document.getElementById('fig-console').dataset.runs || 0)")
+    """Run ``code`` with the console's Run button: its output, once the run has ended with one."""
     page.locator("#fig-console textarea").fill(code)
-    page.locator("#fig-console button.run").click()
-    page.wait_for_function(f"() => Number(document.getElementById('fig-console').dataset.runs || 0) > {runs}"
-                           " || !document.querySelector('#fig-console button.run').disabled && "
-                           "document.querySelector('#fig-console .output').textContent !== ''")
-    return page.inner_text("#fig-console .output")
+    return console_wait(page, lambda: page.locator("#fig-console button.run").click())
 
 
 def use_figures(page) -> None:

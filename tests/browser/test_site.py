@@ -33,6 +33,19 @@ def fig(page, fid, key):
     return page.evaluate(f"Number(document.getElementById('{fid}').dataset.{key} || 0)")
 
 
+def console_wait(page, start) -> str:
+    """Call ``start`` (it runs code in fig-console) and wait for that run to end (the figure's
+    ``ends``, counted whatever the outcome); its output, or a failure with the console's status
+    line where the run ended without one (stopped, or the console's worker failed). Functions, not
+    strings, are evaluated: a page under its Content-Security-Policy refuses eval."""
+    counts = "() => { const d = document.getElementById('fig-console').dataset; return [Number(d.runs || 0), Number(d.ends || 0)]; }"
+    runs, ends = page.evaluate(counts)
+    start()
+    page.wait_for_function(f"() => Number(document.getElementById('fig-console').dataset.ends || 0) > {ends}")
+    assert page.evaluate(counts)[0] > runs, page.inner_text("#fig-console .status")
+    return page.inner_text("#fig-console .output")
+
+
 def test_continue_predicts_clears_and_follows_length(live_page):
     page = live_page
     hint = page.locator("#fig-continue .pad-hint")
