@@ -31,8 +31,17 @@ def _endings(m: dict) -> Bar:
     failures = m["failures"]
     ok = all(v == 0 for k, v in failures.items() if float(k) >= NEAT_BIAS)
     return Bar("endings", f"good endings ({m['texts']} texts, first draws)",
-               "failures by bias: " + ", ".join(f"{k}: {v}" for k, v in failures.items()) + _real_holds(m),
+               "failures by bias: " + ", ".join(f"{k}: {v}" for k, v in failures.items()) + _kinds(m) + _real_holds(m),
                f"0 at bias ≥ {NEAT_BIAS}", ok)
+
+
+def _kinds(m: dict) -> str:
+    """The failures by kind at each bias, and the pace the lines were written at, where measured."""
+    if "kinds" not in m:
+        return ""
+    kinds = "; ".join(f"{b}: " + ", ".join(f"{k} {n}" for k, n in ks.items()) for b, ks in m["kinds"].items())
+    pace = ", ".join(f"{k} {p['points_per_char']}" for k, p in m["pace"].items())
+    return f" (by kind, {kinds}; points per character: {pace})"
 
 
 def _real_holds(m: dict) -> str:

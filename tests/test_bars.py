@@ -42,3 +42,13 @@ def test_endings_below_the_neat_bias_do_not_count():
 @pytest.mark.parametrize("record", [{}, {"measured": None}, [], "x"])
 def test_a_record_without_measurements_is_not_measured(record):
     assert "not measured" in bars.failing(record)
+
+
+def test_the_endings_row_tells_the_kinds_of_failure_and_the_pace_where_measured():
+    record = copy.deepcopy(PASSING_RECORD)
+    endings = record["measured"]["endings"]
+    assert "by kind" not in bars.bars(record["measured"])[1].measured
+    endings["kinds"] = {"0.5": {"held": 2, "out of order": 1, "ran out": 0}}
+    endings["pace"] = {"validation lines": {"points_per_char": 19.4}, "bias 0.5": {"points_per_char": 24.1}}
+    row = [b for b in bars.bars(record["measured"]) if b.name == "endings"][0].measured
+    assert "0.5: held 2, out of order 1, ran out 0" in row and "validation lines 19.4, bias 0.5 24.1" in row

@@ -238,7 +238,7 @@ def test_batched_nll_matches_line_by_line():
 
 def test_evaluation_helpers_score_what_they_claim():
     from analysis.ocr import cer, render
-    from training.evaluate_synthesis import ending_faults
+    from training.evaluate_synthesis import _pace, ending_faults, fault_kinds
     assert cer("the cat", "the cat") == 0 and cer("tha cat", "the cat") == pytest.approx(1 / 7)
     assert cer("", "abc") == 1 and cer("abcd", "abc") == pytest.approx(1 / 3)
     img = render(np.array([[0, 0, 0], [2, 0, 1], [1, 1, 0], [0, 1, 1]]), px=10)
@@ -251,6 +251,11 @@ def test_evaluation_helpers_score_what_they_claim():
     assert ending_faults(text, np.eye(5)[[0, 3, 4]], 3, 160, 63) == ["skipped 'b'"]
     assert ending_faults(text, np.eye(5)[[0, 1, 1, 1, 3, 4]], 6, 160, hold=2) == ["held 'b' for 3 points"]
     assert ending_faults(text, good, 160, 160, 63) == ["ran out of points"]
+    assert fault_kinds(ending_faults(text, np.eye(5)[[0, 1, 3, 0, 4]], 160, 160, 63)) == {
+        "held": False, "out of order": True, "ran out": True}
+    assert fault_kinds([]) == dict.fromkeys(("held", "out of order", "ran out"), False)
+    pace = _pace([np.array([[3.0, 4.0, 0], [0, 0, 1]])], ["ab"])  # 2 points, a path of 5, over 2 characters
+    assert pace == {"points_per_char": 1.0, "path_per_char": 2.5, "path_per_point": 2.5}
 
 
 def test_window_holds_of_fed_lines_match_line_by_line():

@@ -157,6 +157,24 @@ def window_holds(synth, lines, texts) -> list[np.ndarray]:
     return [char_holds(arg[b, :len(x)], len(t)) for b, (x, t) in enumerate(zip(lines, texts))]
 
 
+# The faults of ending_faults by kind: a line counts once in each kind it shows.
+FAULT_KINDS = {"held": ("held",), "out of order": ("went back", "skipped"), "ran out": ("ran out",)}
+
+
+def fault_kinds(faults: list[str]) -> dict[str, bool]:
+    """Which kinds of FAULT_KINDS one line's faults (ending_faults) show."""
+    return {kind: any(f.startswith(starts) for f in faults) for kind, starts in FAULT_KINDS.items()}
+
+
+def _pace(lines, texts) -> dict:
+    """How fast lines are written: points per character, and the pen's path per character and per
+    point (article units) — a line written in shorter steps holds the window longer on each letter."""
+    chars, points = sum(map(len, texts)), sum(map(len, lines))
+    path = sum(float(np.hypot(x[:, 0], x[:, 1]).sum()) for x in lines)
+    return {"points_per_char": round(points / chars, 2), "path_per_char": round(path / chars, 2),
+            "path_per_point": round(path / points, 3)}
+
+
 def measure_endings(synth, val, ppc: float) -> dict:
     texts = ending_texts(val)
     out = {"texts": len(texts), "over_50": sum(len(t) > 50 for t in texts), "points_per_char": round(ppc, 2),
@@ -164,16 +182,24 @@ def measure_endings(synth, val, ppc: float) -> dict:
     holds = window_holds(synth, [x for _, x, _ in val], [t for _, _, t in val])
     out["real_lines"] = {"lines": len(val), "over_hold": int(sum(h.max() > HOLD_FACTOR * ppc for h in holds))}
     print(f"  validation lines fed: {out['real_lines']['over_hold']} of {len(val)} hold a character longer", flush=True)
+    merged = [S.merge_small_steps(np.asarray(x), synth.min_step) if synth.min_step else np.asarray(x) for _, x, _ in val]
+    out["pace"] = {"validation lines": _pace(merged, [t for _, _, t in val])}
+    out["kinds"] = {}
     for bias in BIASES:
-        bad = []
+        bad, kinds, written = [], dict.fromkeys(FAULT_KINDS, 0), []
         for i, text in enumerate(texts):
             strokes, window = S.write(synth, text, bias=bias, seed=i)
+            written.append(strokes)
             faults = ending_faults(text, window, len(strokes), S.POINTS_PER_CHAR * len(text), HOLD_FACTOR * ppc)
             if faults:
                 bad.append(f"{len(text)} chars: {'; '.join(faults)}")
+            for kind, shown in fault_kinds(faults).items():
+                kinds[kind] += shown
         out["failures"][str(bias)] = len(bad)
+        out["kinds"][str(bias)] = kinds
         out["examples"][str(bias)] = bad[:5]  # faults and lengths only: the texts are IAM-OnDB's
-        print(f"  endings at bias {bias}: {len(bad)} of {len(texts)} fail", flush=True)
+        out["pace"][f"bias {bias}"] = _pace(written, texts)
+        print(f"  endings at bias {bias}: {len(bad)} of {len(texts)} fail {kinds}; pace {out['pace'][f'bias {bias}']}", flush=True)
     out["bar"] = "0 failures at bias >= 0.5"
     return out
 
