@@ -8,8 +8,9 @@ Whole lines, batched by similar length, are fed in windows of ``--window`` point
 LSTM state carried from one window to the next (truncated backpropagation through time), so
 every line is seen from a zero state exactly as ``engine.nll`` evaluates it. Adam, gradient-norm
 clipping, linear warm-up then cosine decay over ``--epochs`` (or, with ``--time-schedule``, over
-the wall time ``--max-minutes``: the schedule a GPU run of fixed length needs, where throughput is not
-known in advance; a timed run is not bit-reproducible). A full checkpoint (optimizer included) is
+the time ``--max-minutes``: the schedule a GPU run of fixed length needs, where throughput is not
+known in advance; a timed run is not bit-reproducible; wall time less the time the process was
+stopped, ``training.clock``). A full checkpoint (optimizer included) is
 written to the run folder each evaluation, and a compact one (float16 weights + schedule position,
 ~2 MB) to ``training/checkpoint.pt`` whenever validation improves: the one to commit, so that
 training can go on from it (``--resume``).
@@ -30,6 +31,7 @@ from corpora import CACHE
 from corpora.iam import DEFAULT_ARCHIVE, Dataset, load_split, split_file
 
 from .checkpoints import COMPACT, ROOT, note_ran_to, phase_record, read_compact, save_compact
+from .clock import RunClock
 from .model import HandwritingModel, log_density
 
 
@@ -54,7 +56,7 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=1, help="CPU threads for torch")
     p.add_argument("--limit", type=int, default=0, help="use only the first N lines of each split (smoke runs)")
     p.add_argument("--max-steps", type=int, default=0, help="stop after this many optimizer steps (0 = schedule end)")
-    p.add_argument("--max-minutes", type=float, default=0, help="stop after the epoch that passes this wall time")
+    p.add_argument("--max-minutes", type=float, default=0, help="stop after the epoch that passes this wall time (less the time the process was stopped)")
     p.add_argument("--time-schedule", action="store_true",
                    help="cosine over --max-minutes of wall time instead of --epochs; stops mid-epoch when time is up (that last, partial epoch is counted and evaluated)")
     p.add_argument("--dropout", type=float, default=0.0, help="dropout on the cells' output before the head (training only)")
@@ -214,7 +216,7 @@ def main(argv=None) -> dict:
         raise SystemExit("--time-schedule needs --max-minutes")
     if args.eval_every < 1:
         raise SystemExit("--eval-every must be ≥ 1")
-    clock = {"start": time.time(), "budget": 60 * args.max_minutes, "first_step": meta["step"]}
+    clock = {"time": RunClock(), "minutes": args.max_minutes, "first_step": meta["step"]}
     phases, first_epoch, seconds0 = meta.get("phases", []), meta["epoch"] + 1, meta["seconds"]
     best, kept = min((c["val_nll"] for c in meta["curve"]), default=math.inf), 0
     if phases and phases[-1].get("head_only"):
@@ -256,8 +258,9 @@ def _resume(model, opt, run_dir: Path, compact: Path | None, meta: dict) -> dict
 
 
 def _elapsed(clock: dict) -> float:
-    """The share of the --max-minutes budget used so far (≥ 1: time is up)."""
-    return (time.time() - clock["start"]) / clock["budget"]
+    """The share of the --max-minutes budget used so far (≥ 1: time is up), in the run's time
+    (training.clock: the time the process was stopped left out)."""
+    return clock["time"].share(clock["minutes"])
 
 
 def _epoch(model, opt, train, val, args, device, meta, total, clock) -> dict:

@@ -33,6 +33,7 @@ from corpora.iam import DEFAULT_ARCHIVE, DEFAULT_TEXTS, Dataset, load_split, loa
 from engine.strokes import merge_small_steps
 
 from .checkpoints import ROOT, device_name, read_compact, write_compact
+from .clock import RunClock
 from .synthesis import SynthesisModel, detach, encode
 from .evaluate import dequantized
 from .train import batches, lr_at, pad, run_windows
@@ -81,10 +82,11 @@ def parse_args(argv=None):
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--limit", type=int, default=0, help="only the first N usable lines of each split (smoke runs)")
     p.add_argument("--checkpoint-minutes", type=float, default=15.0)
-    p.add_argument("--max-minutes", type=float, default=0, help="stop (with a checkpoint) after this wall time")
+    p.add_argument("--max-minutes", type=float, default=0,
+                   help="stop (with a checkpoint) after this wall time, less the time the process was stopped")
     p.add_argument("--max-steps", type=int, default=0, help="stop (with a checkpoint) after this many optimizer steps")
     p.add_argument("--time-schedule", action="store_true",
-                   help="the cosine spans --max-minutes of wall time instead of --epochs (a GPU run of fixed length)")
+                   help="the cosine spans --max-minutes (as counted there) instead of --epochs (a run of fixed length)")
     p.add_argument("--resume", action="store_true")
     p.add_argument("--quiet", action="store_true")
     return p.parse_args(argv)
@@ -250,7 +252,7 @@ def main(argv=None) -> dict:
           f"with a line before them fed after it; device {device}", flush=True)
     if args.time_schedule and not args.max_minutes:
         raise SystemExit("--time-schedule needs --max-minutes")
-    start, last_save, seconds0, first_step = time.time(), time.time(), meta["seconds"], meta["step"]
+    clock, last_save, seconds0, first_step = RunClock(), time.time(), meta["seconds"], meta["step"]
     phase = {"device": device_name(device, args.threads), "from_epoch": meta["epoch"] + meta["batch"] / per_epoch,
              "torch": str(torch.__version__), "hyperparameters": {k: getattr(args, k) for k in HYPER}}
     phases = list(meta["phases"])
@@ -269,16 +271,17 @@ def main(argv=None) -> dict:
         bs = batches(fed, args.batch, rng)
         t0, pts, run_loss = time.time(), 0.0, None
         while meta["batch"] < len(bs):
-            out_of_time = args.max_minutes and time.time() - start > 60 * args.max_minutes
+            out_of_time = args.max_minutes and clock.share(args.max_minutes) > 1
             if out_of_time or (args.max_steps and meta["step"] >= args.max_steps):
                 checkpoint()
                 print(f"\nstopping at step {meta['step']}: {'--max-minutes' if out_of_time else '--max-steps'} reached "
                       "(checkpoint written)", flush=True)
                 return meta
             idx = bs[meta["batch"]]
-            # the cosine's position: in wall time, or in epochs done (batches of any length count alike)
+            # the cosine's position: in the run's time (training.clock: pauses left out), or in epochs
+            # done (batches of any length count alike)
             if args.time_schedule:
-                step, fraction = meta["step"] - first_step, (time.time() - start) / (60 * args.max_minutes)
+                step, fraction = meta["step"] - first_step, clock.share(args.max_minutes)
             else:
                 step, fraction = meta["step"], (meta["epoch"] + meta["batch"] / len(bs)) / args.epochs
             for g in opt.param_groups:
