@@ -19,8 +19,9 @@ The weights file is the project's container (:mod:`engine.weights`) with ``meta.
 for any other), ``meta.layers``, ``meta.window`` (K) and the tensors ``layer{l}.W`` (inputs' rows,
 then the recurrent ones; 4H columns), ``layer{l}.b``, ``window.W`` (H, 3K: α̂, β̂, κ̂),
 ``window.b``, ``W_out`` (L·H, 1 + 6M), ``b_out``. ``meta.min_step`` (article units, 0 when absent):
-a style's strokes are read with their steps shorter than that merged (engine.strokes.merge_small_steps),
-as the model's training lines were fed.
+every line the model reads, a style or a line it scores, is read with its pen-down steps shorter
+than that merged (engine.strokes.merge_small_steps, :meth:`Synthesis.read`), as its training lines
+were fed.
 """
 from __future__ import annotations
 
@@ -65,7 +66,7 @@ class Synthesis:
         self.meta = dict(meta)
         self.alphabet = str(meta["alphabet"])
         self.n_layers, self.K = int(meta["layers"]), int(meta["window"])
-        self.min_step = float(meta.get("min_step", 0.0))  # how a style's strokes are read (module doc)
+        self.min_step = float(meta.get("min_step", 0.0))  # how a line is read (read)
         self.A = len(self.alphabet) + 1
         self._index = {ch: i for i, ch in enumerate(self.alphabet)}
         W1 = tensors["layer1.W"]
@@ -86,6 +87,12 @@ class Synthesis:
         """Its layers in the order a step computes them (what a backend that holds a model's
         layers loads: ``engine.kernel.attach``): LSTM 1, the window, LSTM 2 … L, the head."""
         return (self.lstms[0], self.window, *self.lstms[1:], self.head)
+
+    def read(self, strokes) -> np.ndarray:
+        """A line as this model reads it: its pen-down steps shorter than ``min_step`` merged into
+        the next, as its training lines were fed (a line with steps it was taught never come
+        would be scored on those steps more than on its letters)."""
+        return merge_small_steps(np.asarray(strokes), self.min_step) if self.min_step else np.asarray(strokes)
 
     # -- text ----------------------------------------------------------------------------------
     def encode(self, text: str) -> np.ndarray:
@@ -246,9 +253,7 @@ def _priming(synth: Synthesis, style, text: str):
     except (TypeError, ValueError):
         raise ValueError("style must be a pair (strokes, the text they write)") from None
     style_text = check_text(synth, style_text, "the style's text")
-    strokes = validate(strokes, name="style strokes")
-    if synth.min_step:
-        strokes = merge_small_steps(strokes, synth.min_step)
+    strokes = synth.read(validate(strokes, name="style strokes"))
     full = style_text + " " + text
     onehot = synth.one_hot(full)
     state, last = synth.zero_state(1), None
@@ -336,8 +341,9 @@ def wrap(text: str, width: int = MAX_CHARS) -> list[str]:
 
 def point_log_densities(synth: Synthesis, strokes, text: str, style=None) -> np.ndarray:
     """log p of each predicted point of one line (points 1..T−1) given its text, teacher-forced
-    from a zero state or after the style's strokes."""
-    x = validate(strokes)
+    from a zero state or after the style's strokes; the line as the model reads it
+    (:meth:`Synthesis.read`), so its points are those left after the merge."""
+    x = synth.read(validate(strokes))
     if len(x) < 2:
         raise ValueError("nll: needs a line of two or more points")
     if style is None:
@@ -364,8 +370,9 @@ def padded_batch(synth: Synthesis, lines, texts) -> tuple[np.ndarray, np.ndarray
 
 def lines_log_densities(synth: Synthesis, lines, texts) -> list[np.ndarray]:
     """``point_log_densities`` of many lines from a zero state, batched (longest first, so the
-    lines still running form a prefix): per line, log p of its points 1..T−1 given its text."""
-    lines = [validate(x, name=f"line {i}") for i, x in enumerate(lines)]
+    lines still running form a prefix): per line, log p of its points 1..T−1 given its text (each
+    line as the model reads it: :meth:`Synthesis.read`)."""
+    lines = [synth.read(validate(x, name=f"line {i}")) for i, x in enumerate(lines)]
     texts = [check_text(synth, t, f"text {i}") for i, t in enumerate(texts)]
     if len(lines) != len(texts) or any(len(x) < 2 for x in lines):
         raise ValueError("nll: one text per line, and lines of two or more points")

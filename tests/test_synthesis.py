@@ -161,7 +161,8 @@ def test_a_primed_line_starts_reading_at_its_text():
 
 
 def test_a_model_fed_merged_steps_reads_a_style_so():
-    """meta.min_step: the style's small steps are merged before they are fed, as training fed its lines."""
+    """meta.min_step: the small steps of the style, and of the line scored, are merged before they
+    are fed, as training fed its lines."""
     m = torch_model(seed=1)
     meta, tensors = tensors_from(m)
     merging = S.load(S.dumps({**meta, "min_step": 0.5}, tensors, encoding="f4"), dtype=np.float64)
@@ -171,9 +172,15 @@ def test_a_model_fed_merged_steps_reads_a_style_so():
     assert merging.min_step == 0.5 and plain.min_step == 0.0 and len(merged) < len(style)
     line = random_line(40, seed=6)
     got = engine.nll(merging, line, text="cat", style=(style, "the dog"))
-    same = engine.nll(plain, line, text="cat", style=(merged, "the dog"))
+    same = engine.nll(plain, engine.strokes.merge_small_steps(line, 0.5), text="cat", style=(merged, "the dog"))
     raw = engine.nll(plain, line, text="cat", style=(style, "the dog"))
     assert got == same and got != raw
+    slow = line * [0.3, 0.3, 1]  # the line scored with steps under the floor too
+    read = engine.strokes.merge_small_steps(slow, 0.5)
+    assert len(read) < len(slow) and np.array_equal(merging.read(slow), read)
+    assert engine.nll(merging, slow, text="cat") == engine.nll(plain, read, text="cat") != engine.nll(plain, slow, text="cat")
+    np.testing.assert_array_equal(S.lines_log_densities(merging, [slow], ["cat"])[0],
+                                  S.lines_log_densities(plain, [read], ["cat"])[0])
 
 
 def _pen_down_steps(strokes):

@@ -145,7 +145,9 @@ from such a stretch on the training NLL is on other data and the validation NLL 
 written lines improve: under Graves' bias those spikes are a pen that creeps on the spot for
 hundreds of points while the window stays on one letter. Writing keeps to the lines' support:
 a pen-down step shorter than the merge's {synth.min_step:g} units is drawn again
-(`engine.synthesis.draw_point`).
+(`engine.synthesis.draw_point`). The bars score each line as the model reads it, its steps under
+{synth.min_step:g} units merged (`Synthesis.read`); the unconditional model beside them scores the
+lines as recorded, on more points.
 
 ## Bars (`python -m training.evaluate_synthesis`, int8 weights, validation lines without `#`)
 | measure | measured | bar | |

@@ -145,9 +145,9 @@ def ending_faults(text: str, window: np.ndarray, points: int, budget: int, hold:
 
 def window_holds(synth, lines, texts) -> list[np.ndarray]:
     """Per line, the points the argmax of φ stays on each of its characters when the line is fed
-    to the model (teacher-forced, batched, its steps merged as training fed them): the hold rule
+    to the model (teacher-forced, batched, read as training fed them: Synthesis.read): the hold rule
     of :func:`ending_faults` applied to the writers' own lines."""
-    lines = [S.merge_small_steps(np.asarray(x), synth.min_step) if synth.min_step else np.asarray(x) for x in lines]
+    lines = [synth.read(x) for x in lines]
     X, onehot = S.padded_batch(synth, lines, texts)
     beyond = np.arange(onehot.shape[1] + 1) > np.array([len(t) for t in texts])[:, None]  # past each text's end + 1
     state, arg = synth.zero_state(len(lines)), np.zeros(X.shape[:2], dtype=np.int64)
@@ -182,8 +182,7 @@ def measure_endings(synth, val, ppc: float) -> dict:
     holds = window_holds(synth, [x for _, x, _ in val], [t for _, _, t in val])
     out["real_lines"] = {"lines": len(val), "over_hold": int(sum(h.max() > HOLD_FACTOR * ppc for h in holds))}
     print(f"  validation lines fed: {out['real_lines']['over_hold']} of {len(val)} hold a character longer", flush=True)
-    merged = [S.merge_small_steps(np.asarray(x), synth.min_step) if synth.min_step else np.asarray(x) for _, x, _ in val]
-    out["pace"] = {"validation lines": _pace(merged, [t for _, _, t in val])}
+    out["pace"] = {"validation lines": _pace([synth.read(x) for _, x, _ in val], [t for _, _, t in val])}
     out["kinds"] = {}
     for bias in BIASES:
         bad, kinds, written = [], dict.fromkeys(FAULT_KINDS, 0), []
