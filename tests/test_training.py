@@ -227,7 +227,7 @@ def test_tiny_synthesis_run_learns_resumes_mid_epoch_and_exports(corpus, tmp_pat
     more = train_synthesis.main(args + ["--epochs", "4", "--resume"])  # goes on from the full checkpoint
     assert more["epoch"] == 4 and len(more["curve"]) == 4 and len(more["phases"]) == 2
     assert [(p["hyperparameters"]["min_step"], p["hyperparameters"]["dequantize"]) for p in more["phases"]] == \
-        [(0.0, False), (0.1, True)]  # each stretch records how its lines were fed
+        [(0.0, False), (0.3, True)]  # each stretch records how its lines were fed
     (tmp_path / "run" / "full.pt").unlink()  # now from the compact one, as a fresh clone would
     again = train_synthesis.main(args + ["--epochs", "5", "--resume"])
     assert again["epoch"] == 5 and len(again["phases"]) == 3
