@@ -116,9 +116,10 @@ def first_look(page, fid: str) -> dict:
     return page.evaluate(SHOWN, fid)
 
 
-# True once every figure canvas (the console's pictures aside) has the bitmap size of its CSS box:
-# runtime/draw.js fitCanvas has followed the latest layout.
-CANVASES_FITTED = """() => [...document.querySelectorAll('figure canvas:not(.shown)')].every((c) => {
+# True once every figure canvas has the bitmap size of its CSS box: runtime/draw.js fitCanvas has
+# followed the latest layout. The console's pictures (.shown) and fig-write's heatmap
+# ([data-own-pixels]: one pixel per column and row, scaled by CSS) keep their own resolution.
+CANVASES_FITTED = """() => [...document.querySelectorAll('figure canvas:not(.shown):not([data-own-pixels])')].every((c) => {
     const r = c.getBoundingClientRect();
     return c.width === Math.max(1, Math.round(r.width * devicePixelRatio))
         && c.height === Math.max(1, Math.round(r.height * devicePixelRatio)); })"""
