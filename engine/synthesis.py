@@ -89,10 +89,8 @@ class Synthesis:
         return (self.lstms[0], self.window, *self.lstms[1:], self.head)
 
     def read(self, strokes) -> np.ndarray:
-        """A line as this model reads it: its pen-down steps shorter than ``min_step`` merged into
-        the next, as its training lines were fed (a line with steps it was taught never come
-        would be scored on those steps more than on its letters)."""
-        return merge_small_steps(np.asarray(strokes), self.min_step) if self.min_step else np.asarray(strokes)
+        """A line as this model reads it: :func:`read_line` at its ``min_step``."""
+        return read_line(strokes, self.min_step)
 
     # -- text ----------------------------------------------------------------------------------
     def encode(self, text: str) -> np.ndarray:
@@ -132,6 +130,15 @@ class Synthesis:
     def mixture_of(self, y) -> Mixture:
         """The head's raw outputs → the mixture they describe (as the unconditional model's)."""
         return mixture_of(y, self.slices)
+
+
+def read_line(strokes, min_step: float) -> np.ndarray:
+    """(T, 3) rows as the synthesis model's training lines are fed and as the model reads every
+    line: pen-down steps shorter than ``min_step`` merged into the next (0 = as they are). A line
+    with steps the model was taught never come would be scored on those steps more than on its
+    letters."""
+    x = np.asarray(strokes)
+    return merge_small_steps(x, min_step) if min_step else x
 
 
 def load(source, dtype=np.float32) -> Synthesis:

@@ -30,7 +30,7 @@ import torch
 
 from corpora import CACHE
 from corpora.iam import DEFAULT_ARCHIVE, DEFAULT_TEXTS, Dataset, load_split, load_texts, split_file
-from engine.strokes import merge_small_steps
+from engine.synthesis import read_line
 
 from .checkpoints import ROOT, device_name, read_compact, write_compact
 from .clock import RunClock
@@ -225,8 +225,7 @@ def main(argv=None) -> dict:
     torch.manual_seed(args.seed)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     train, val, alphabet = load_data(args)
-    if args.min_step:
-        train.lines = [merge_small_steps(x, args.min_step) for x in train.lines]
+    train.lines = [read_line(x, args.min_step) for x in train.lines]
     run_dir = Path(args.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     meta = {"step": 0, "epoch": 0, "batch": 0, "seconds": 0.0, "curve": [], "phases": [],
